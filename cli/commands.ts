@@ -1,0 +1,162 @@
+// The `flowc` subcommands. Each returns an exit code; none calls process.exit, so the whole CLI
+// runs in-process in tests.
+
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { dumpAst } from "../grammar/dump.js";
+import type { CompiledGraph } from "../compiler/compile.js";
+import type { ManifestGraph } from "../compiler/artifacts/manifest.js";
+import { interpret } from "../compiler/ir/interpret.js";
+import type { NDArray } from "../compiler/ir/ndarray.js";
+import { printGraph } from "../compiler/ir/print.js";
+import { onnxGraphToText } from "../compiler/onnx/lower.js";
+import { exampleInputs } from "../runtime/inputs.js";
+import { GraphSession, type HostTensor } from "../runtime/onnx.js";
+import { compileSpec, UsageError, type SelectionFlags } from "./compile-spec.js";
+import type { CliIO } from "./io.js";
+
+/** Writes a file atomically (temp file + rename) so a crash never leaves a half-written artifact. */
+function writeAtomic(path: string, data: Uint8Array | string): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data);
+  renameSync(tmp, path);
+}
+
+export async function compileCommand(spec: string, flags: SelectionFlags & { out: string }, io: CliIO): Promise<number> {
+  const result = compileSpec(spec, flags, io);
+  if (!result?.manifest) return 1;
+  mkdirSync(flags.out, { recursive: true });
+  for (const g of result.graphs) writeAtomic(join(flags.out, `${g.graph.name}.onnx`), g.onnx!);
+  writeAtomic(join(flags.out, "manifest.json"), JSON.stringify(result.manifest, null, 2) + "\n");
+  for (const g of result.manifest.graphs) io.out(`wrote ${join(flags.out, g.file)}  (${describeGraph(g)})\n`);
+  io.out(`wrote ${join(flags.out, "manifest.json")}\n`);
+  return 0;
+}
+
+export async function infoCommand(spec: string, flags: SelectionFlags & { json?: boolean }, io: CliIO): Promise<number> {
+  const result = compileSpec(spec, flags, io);
+  if (!result?.manifest) return 1;
+  if (flags.json) {
+    io.out(JSON.stringify(result.manifest, null, 2) + "\n");
+    return 0;
+  }
+  io.out(`${spec}  (spec hash ${result.manifest.specHash.slice(0, 12)}, opset ${result.manifest.opset})\n`);
+  for (const g of result.manifest.graphs) {
+    io.out(`\n${g.name}: ${describeGraph(g)}\n`);
+    for (const t of [...g.inputs.filter((i) => i.role !== "param" && i.role !== "state"), ...g.outputs])
+      io.out(`  ${g.outputs.includes(t) ? "out" : "in "} ${t.name.padEnd(24)} ${t.role.padEnd(7)} ${t.dtype}[${t.shape.join(", ")}]\n`);
+  }
+  return 0;
+}
+
+function describeGraph(g: ManifestGraph): string {
+  const params = g.inputs.filter((i) => i.role === "param");
+  const count = params.reduce((n, p) => n + p.shape.reduce<number>((a, d) => a * (typeof d === "number" ? d : 1), 1), 0);
+  return `${params.length} parameter tensors, ${count.toLocaleString("en-US")} parameters`;
+}
+
+export async function dumpCommand(spec: string, flags: SelectionFlags & { stage: string }, io: CliIO): Promise<number> {
+  const stages = ["ast", "typed", "ir", "onnx"] as const;
+  const stage = stages.find((s) => s === flags.stage);
+  if (!stage) throw new UsageError(`--stage expects one of ${stages.join(", ")}, got \`${flags.stage}\``);
+  const result = compileSpec(spec, flags, io, { stage });
+  if (!result) return 1;
+  switch (stage) {
+    case "ast":
+      io.out(dumpAst(result.program!) + "\n");
+      break;
+    case "typed":
+      io.out(result.typedLog.join("\n") + "\n");
+      for (const g of result.graphs) io.out(`${g.graph.name}: ${signature(g)}\n`);
+      break;
+    case "ir":
+      io.out(result.graphs.map((g) => printGraph(g.graph)).join("\n\n") + "\n");
+      break;
+    case "onnx":
+      io.out(result.graphs.map((g) => onnxGraphToText(g.onnx!)).join("\n\n") + "\n");
+      break;
+  }
+  return 0;
+}
+
+function signature(g: CompiledGraph): string {
+  const t = (v: number) => {
+    const type = g.graph.values[v]!;
+    return `${type.dtype}[${type.shape.map((d) => [...d].map(([k, c]) => (k ? (c === 1 ? k : `${c}*${k}`) : String(c))).join(" + ") || "0").join(", ")}]`;
+  };
+  const ins = g.graph.inputs.filter((i) => i.role === "input" || i.role === "noise").map((i) => `${i.name}: ${t(i.value)}`);
+  const outs = g.graph.outputs.map((o) => `${o.name}: ${t(o.value)}`);
+  return `(${ins.join(", ")}) -> (${outs.join(", ")})`;
+}
+
+export interface RunFlags extends SelectionFlags {
+  fn?: string;
+  size?: string[];
+  threads?: string;
+  check?: boolean;
+}
+
+export async function runCommand(spec: string, flags: RunFlags, io: CliIO): Promise<number> {
+  const result = compileSpec(spec, flags, io);
+  if (!result?.manifest) return 1;
+  const fnName = flags.fn ?? "forward";
+  const index = result.manifest.graphs.findIndex((g) => g.function === fnName);
+  if (index < 0) {
+    io.err(`error[E0802]: no model in ${spec} has a function \`${fnName}\`; available: ${result.manifest.graphs.map((g) => g.name).join(", ") || "none"}\n`);
+    return 1;
+  }
+  const manifestGraph = result.manifest.graphs[index]!;
+  const compiled = result.graphs[index]!;
+  const sizes = parseSizes(flags.size);
+  const feeds = exampleInputs(manifestGraph, { seed: Number(flags.seed ?? 0), sizes });
+  const threads = flags.threads === undefined ? 1 : Number(flags.threads);
+  if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads expects a positive integer, got \`${flags.threads}\``);
+  const session = await GraphSession.create(compiled.onnx!, { threads });
+  const started = performance.now();
+  const outputs = await session.run(feeds);
+  const elapsed = performance.now() - started;
+  await session.release();
+  io.out(`${manifestGraph.name} on cpu (${elapsed.toFixed(2)} ms)\n`);
+  for (const [name, t] of Object.entries(feeds)) io.out(`  in  ${name.padEnd(12)} ${summary(t)}\n`);
+  for (const [name, t] of Object.entries(outputs)) io.out(`  out ${name.padEnd(12)} ${summary(t)}\n`);
+  if (flags.check) {
+    const reference = interpret(compiled.graph, Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, toNDArray(t)])));
+    let worst = 0;
+    for (const [name, t] of Object.entries(outputs)) {
+      const ref = reference[name]!.data;
+      for (let i = 0; i < t.data.length; i++) worst = Math.max(worst, Math.abs(t.data[i]! - ref[i]!) / Math.max(1, Math.abs(ref[i]!)));
+    }
+    io.out(`  max relative difference from the float64 reference interpreter: ${worst.toExponential(2)}\n`);
+    if (!(worst <= 1e-4)) {
+      io.err(`error: ONNX Runtime and the reference interpreter disagree (${worst.toExponential(2)} > 1e-4)\n`);
+      return 1;
+    }
+  }
+  return 0;
+}
+
+function parseSizes(raw: readonly string[] = []): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const s of raw.flatMap((r) => r.split(","))) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(\d+)$/.exec(s.trim());
+    if (!m) throw new UsageError(`--size expects NAME=N (e.g. B=8,T=16), got \`${s}\``);
+    out[m[1]!] = Number(m[2]);
+  }
+  return out;
+}
+
+function toNDArray(t: HostTensor): NDArray {
+  return { dtype: t.dtype, shape: [...t.shape], data: Float64Array.from(t.data) };
+}
+
+function summary(t: HostTensor): string {
+  const n = t.data.length;
+  let mean = 0;
+  for (let i = 0; i < n; i++) mean += t.data[i]!;
+  mean /= Math.max(1, n);
+  let variance = 0;
+  for (let i = 0; i < n; i++) variance += (t.data[i]! - mean) ** 2;
+  const std = Math.sqrt(variance / Math.max(1, n));
+  const head = Array.from(t.data.slice(0, 4), (v) => (t.dtype === "f32" ? v.toFixed(4) : String(v))).join(", ");
+  return `${t.dtype}[${t.shape.join(", ")}]  mean ${mean.toFixed(4)}  std ${std.toFixed(4)}  [${head}${n > 4 ? ", ..." : ""}]`;
+}

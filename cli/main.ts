@@ -1,0 +1,71 @@
+#!/usr/bin/env node
+// The `flowc` command line.
+
+import { Command, CommanderError, Option } from "commander";
+import { FLOWC_VERSION } from "../compiler/version.js";
+import { compileCommand, dumpCommand, infoCommand, runCommand } from "./commands.js";
+import { UsageError } from "./compile-spec.js";
+import { processIO, type CliIO } from "./io.js";
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+function selectionOptions(cmd: Command): Command {
+  return cmd
+    .option("--model <name>", "compile only this model (repeatable)", collect)
+    .option("--set <name=value>", "override a model hyper-parameter (repeatable)", collect)
+    .option("--seed <n>", "seed of parameter initialization", "0");
+}
+
+export async function runCli(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  let code = 0;
+  const program = new Command()
+    .name("flowc")
+    .description("Compile .flow model specs to plain ONNX graphs and run them.")
+    .version(FLOWC_VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError("(run with --help for usage)");
+
+  selectionOptions(program.command("compile").description("compile a spec into ONNX graphs and a manifest.json").argument("<spec>", "the .flow file"))
+    .requiredOption("-o, --out <dir>", "output directory")
+    .addOption(new Option("--params-as <how>", "store parameters as ONNX initializers or take them as graph inputs").choices(["initializers", "inputs"]).default("initializers"))
+    .action(async (spec, flags) => void (code = await compileCommand(spec, flags, io)));
+
+  selectionOptions(program.command("info").description("print the graphs of a spec with their inputs and outputs").argument("<spec>", "the .flow file"))
+    .option("--json", "print the manifest as JSON")
+    .action(async (spec, flags) => void (code = await infoCommand(spec, flags, io)));
+
+  selectionOptions(program.command("dump").description("print one compiler stage as text").argument("<spec>", "the .flow file"))
+    .addOption(new Option("--stage <stage>", "stage to print").choices(["ast", "typed", "ir", "onnx"]).makeOptionMandatory())
+    .action(async (spec, flags) => void (code = await dumpCommand(spec, flags, io)));
+
+  selectionOptions(program.command("run").description("compile a spec and run one of its graphs on example inputs").argument("<spec>", "the .flow file"))
+    .option("--fn <name>", "the model function to run", "forward")
+    .option("--size <NAME=N>", "size of a symbolic dimension, e.g. B=8 (repeatable, comma-separated)", collect)
+    .option("--threads <n>", "ONNX Runtime intra-op threads", "1")
+    .option("--check", "compare with the float64 reference interpreter")
+    .action(async (spec, flags) => void (code = await runCommand(spec, flags, io)));
+
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
+    if (e instanceof UsageError) {
+      io.err(`error: ${e.message}\n(run with --help for usage)\n`);
+      return 1;
+    }
+    throw e;
+  }
+  return code;
+}
+
+// Run when executed as a program (not when imported by tests).
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("/flowc") || process.argv[1]?.endsWith("cli/main.js")) {
+  runCli(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (e) => {
+      process.stderr.write(`flowc: internal error: ${e instanceof Error ? e.message : String(e)}\nthis is a bug in flowc; please report it\n`);
+      process.exitCode = 70;
+    },
+  );
+}

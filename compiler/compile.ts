@@ -1,0 +1,160 @@
+// The one entry point of the compiler. The CLI, the tests and the formatter call `compile()`;
+// it returns artifacts and diagnostics and never prints or throws for bad input. Stages:
+// load+parse → scopes and name resolution → elaboration into IR graphs → ONNX lowering.
+
+import { createHash } from "node:crypto";
+import type { Program } from "../grammar/ast.js";
+import { CompileError, diagnostic, hasErrors, type Diagnostic } from "./diagnostics/index.js";
+import { NO_SPAN } from "./source.js";
+import type { Graph } from "./ir/graph.js";
+import { verifyGraph } from "./ir/verify.js";
+import { lowerGraph } from "./onnx/lower.js";
+import { loadProgram, nodeFileSystem, type FileSystem, type LoadedFile } from "./sema/loader.js";
+import { buildScopes } from "./sema/scope.js";
+import { resolveNames } from "./sema/resolve.js";
+import { Elaborator } from "./elaborate/elaborator.js";
+import { initialValue } from "./artifacts/init.js";
+import { manifestGraph, type Manifest } from "./artifacts/manifest.js";
+import type { EvaluatedArg } from "./elaborate/builtins.js";
+import type { Value } from "./elaborate/values.js";
+import { FLOWC_VERSION } from "./version.js";
+
+export type Stage = "ast" | "typed" | "ir" | "onnx";
+
+export interface CompileOptions {
+  /** Path of the spec to compile. */
+  readonly entry: string;
+  /** Text of the entry file (when it is not read from disk). */
+  readonly text?: string;
+  readonly fs?: FileSystem;
+  /** Seed of parameter initialization. */
+  readonly seed?: number;
+  readonly paramsAs?: "initializers" | "inputs";
+  /** Stop after this stage (default: "onnx", i.e. produce ONNX bytes). */
+  readonly stage?: Stage;
+  /** Only these models (default: every model of the entry file). */
+  readonly models?: readonly string[];
+  /** Hyper-parameter values overriding the defaults, by name, applied to the selected models. */
+  readonly hyper?: Readonly<Record<string, number | boolean | string>>;
+}
+
+export interface CompiledGraph {
+  readonly model: string;
+  readonly fn: string;
+  readonly graph: Graph;
+  readonly onnx?: Uint8Array;
+}
+
+export interface CompileResult {
+  readonly diagnostics: Diagnostic[];
+  /** Source text of every file read, by display path: for rendering diagnostics. */
+  readonly sources: ReadonlyMap<string, string>;
+  readonly program?: Program;
+  readonly graphs: CompiledGraph[];
+  readonly manifest?: Manifest;
+  /** One line per typed binding (stage "typed"). */
+  readonly typedLog: string[];
+}
+
+export function compile(options: CompileOptions): CompileResult {
+  const diagnostics: Diagnostic[] = [];
+  const typedLog: string[] = [];
+  const graphs: CompiledGraph[] = [];
+  let sources: ReadonlyMap<string, string> = new Map();
+  let program: Program | undefined;
+  let manifest: Manifest | undefined;
+  try {
+    const fs = options.fs ?? nodeFileSystem;
+    const text = options.text ?? fs.read(options.entry);
+    if (text === undefined) {
+      diagnostics.push(diagnostic("E0800", NO_SPAN, `cannot read \`${options.entry}\``, { help: "check the path; specs are .flow files" }));
+      return { diagnostics, sources, graphs, typedLog };
+    }
+    const load = loadProgram(options.entry, fs, text);
+    sources = load.sources;
+    diagnostics.push(...load.diagnostics);
+    program = load.entry?.program;
+    if (!load.entry || hasErrors(diagnostics) || options.stage === "ast") return { diagnostics, sources, program, graphs, typedLog };
+
+    const { scopes, diagnostics: scopeDiagnostics } = buildScopes(load);
+    diagnostics.push(...scopeDiagnostics);
+    const preludeScope = load.prelude ? scopes.get(load.prelude) : undefined;
+    for (const file of load.files.values()) diagnostics.push(...resolveNames(file, scopes.get(file)!, preludeScope));
+    if (hasErrors(diagnostics)) return { diagnostics, sources, program, graphs, typedLog };
+
+    const seed = options.seed ?? 0;
+    const elaborator = new Elaborator(
+      { scopes, prelude: load.prelude },
+      { training: false, initialValue: (slot) => initialValue(slot, seed), typedLog: options.stage === "typed" ? typedLog : undefined },
+    );
+    graphs.push(...elaborateModels(elaborator, load.entry, options, diagnostics));
+    if (hasErrors(diagnostics) || options.stage === "typed" || options.stage === "ir") return { diagnostics, sources, program, graphs, typedLog };
+
+    const paramsAs = options.paramsAs ?? "initializers";
+    for (let i = 0; i < graphs.length; i++) {
+      const g = graphs[i]!;
+      const problems = verifyGraph(g.graph);
+      if (problems.length) throw new Error(`IR verification failed for ${g.graph.name}: ${problems.join("; ")}`);
+      graphs[i] = { ...g, onnx: lowerGraph(g.graph, { paramsAs }) };
+    }
+    manifest = {
+      flowc: FLOWC_VERSION,
+      spec: options.entry,
+      specHash: createHash("sha256").update(text).digest("hex"),
+      seed,
+      opset: 17,
+      irVersion: 8,
+      graphs: graphs.map((g) => manifestGraph(g.graph, g.model, g.fn, paramsAs)),
+    };
+  } catch (e) {
+    diagnostics.push(internalError(e));
+  }
+  return { diagnostics, sources, program, graphs, manifest, typedLog };
+}
+
+/** Instantiates each selected model with its default (or overridden) hyper-parameters and builds a graph per function. */
+function elaborateModels(el: Elaborator, entry: LoadedFile, options: CompileOptions, diagnostics: Diagnostic[]): CompiledGraph[] {
+  const out: CompiledGraph[] = [];
+  const models = entry.program.items.filter((i) => i.kind === "ModelDecl");
+  for (const wanted of options.models ?? []) {
+    if (!models.some((m) => m.name.name === wanted))
+      diagnostics.push(
+        diagnostic("E0700", NO_SPAN, `there is no model \`${wanted}\` in ${entry.path}`, {
+          help: models.length ? `its models are: ${models.map((m) => m.name.name).join(", ")}` : "declare one with `model name { ... }`",
+        }),
+      );
+  }
+  for (const model of models) {
+    if (options.models && !options.models.includes(model.name.name)) continue;
+    try {
+      const args: EvaluatedArg[] = Object.entries(options.hyper ?? {})
+        .filter(([k]) => model.params.some((p) => p.name.name === k))
+        .map(([name, v]) => ({ name, value: hyperValue(v), span: model.name.span }));
+      const inst = el.instantiate(model, entry, args, "", model.name.span);
+      for (const [fnName, fn] of inst.fns) {
+        const name = fnName || "forward";
+        const graph = el.buildFunctionGraph(`${model.name.name}.${name}`, el.methodClosure(inst, fn));
+        out.push({ model: model.name.name, fn: name, graph });
+      }
+    } catch (e) {
+      if (e instanceof CompileError) diagnostics.push(e.diagnostic);
+      else throw e;
+    }
+  }
+  return out;
+}
+
+function hyperValue(v: number | boolean | string): Value {
+  if (typeof v === "boolean") return { kind: "bool", value: v };
+  if (typeof v === "string") return { kind: "str", value: v };
+  return Number.isInteger(v) ? { kind: "int", value: v } : { kind: "float", value: v };
+}
+
+function internalError(e: unknown): Diagnostic {
+  if (e instanceof CompileError) return e.diagnostic;
+  const err = e instanceof Error ? e : new Error(String(e));
+  return diagnostic("E0900", NO_SPAN, `internal compiler error: ${err.message}`, {
+    notes: [{ message: (err.stack ?? "").split("\n").slice(1, 6).join("\n").trim() }],
+    help: "this is a bug in flowc, not in your spec; please report it with the spec that triggers it",
+  });
+}

@@ -1,0 +1,3 @@
+export * from "./diagnostic.js";
+export * from "./codes.js";
+export * from "./render.js";

@@ -1,0 +1,673 @@
+// The elaborator: abstract interpretation of the AST. Compile-time values are computed outright;
+// tensor expressions become IR nodes in the current graph, each shape checked by its primitive's
+// shape rule as it is emitted. Functions are inlined at their call sites, so every call is
+// checked with the concrete hyper-parameters and symbolic sizes it is called with.
+
+import type * as A from "../../grammar/ast.js";
+import { CompileError, diagnostic, fail, type RelatedNote } from "../diagnostics/index.js";
+import type { Span } from "../source.js";
+import { GraphBuilder } from "../ir/builder.js";
+import { dimEquals, type Dim } from "../ir/dims.js";
+import type { Attrs, ValueId } from "../ir/graph.js";
+import { ShapeRuleError } from "../ir/primitive.js";
+import { shapeToString, typeToString, type TensorType } from "../ir/types.js";
+import type { LoadedFile } from "../sema/loader.js";
+import { suggestion, type FileScope, type TopBinding } from "../sema/scope.js";
+import { BUILTINS, type EvaluatedArg } from "./builtins.js";
+import { Env } from "./env.js";
+import { indexTensor } from "./indexing.js";
+import { ModuleInstance, type Initializer, type ParamSlot } from "./module-instance.js";
+import { checkValue, evalTensorType, type DimBindings } from "./signature.js";
+import { asTensor, dimOrInt, emitTensor, foldBinary, operatorPrimitive, tensorValue, unifyOperands, type TensorCtx, type TensorValue } from "./tensors.js";
+import { describe, type Value } from "./values.js";
+
+/** Where an expression is evaluated: its environment, its file, and the module instance whose function it is in. */
+export interface Frame {
+  readonly env: Env;
+  readonly file: LoadedFile;
+  readonly self?: ModuleInstance;
+}
+
+export interface ProgramScopes {
+  readonly scopes: ReadonlyMap<LoadedFile, FileScope>;
+  readonly prelude?: LoadedFile;
+}
+
+export interface ElaborateOptions {
+  /** `training` as seen by the spec (train/eval behaviour of layers). */
+  readonly training: boolean;
+  /** Initial value of a parameter or state slot (row-major). */
+  readonly initialValue: (slot: ParamSlot) => Float32Array | Int32Array;
+  /** When given, receives one line per typed binding for `flowc dump --stage typed`. */
+  readonly typedLog?: string[];
+}
+
+type Closure = Extract<Value, { kind: "closure" }>;
+
+export class Elaborator implements TensorCtx {
+  private builder?: GraphBuilder;
+  private readonly paramTensors = new Map<ParamSlot, TensorValue>();
+  private readonly stateUpdates = new Map<ParamSlot, ValueId>();
+  private readonly dimSources = new Map<string, { value: ValueId; axis: number }>();
+  private readonly noiseNames = new Set<string>();
+  private readonly callStack: (A.FnDecl | A.LambdaExpr)[] = [];
+  private readonly fileEnvs = new Map<LoadedFile, Env>();
+  private readonly topValues = new Map<TopBinding, Value>();
+  private readonly evaluatingTop = new Set<TopBinding>();
+  /** Naming of module instances created while evaluating a sub-module declaration. */
+  private instanceNaming?: { base: string; indexed: boolean; next: number };
+
+  constructor(
+    private readonly program: ProgramScopes,
+    private readonly options: ElaborateOptions,
+  ) {}
+
+  // ------------------------------------------------------------------ TensorCtx
+
+  emit(op: string, inputs: readonly ValueId[], attrs: Attrs, span: Span, notes: RelatedNote[] = []): ValueId[] {
+    if (!this.builder)
+      fail("E0302", span, "tensor computations are not allowed here: this is evaluated at compile time", {
+        help: "compute tensors inside a function (`fn`), a loss or a sampler",
+      });
+    try {
+      return this.builder.emit(op, inputs, attrs, span);
+    } catch (e) {
+      if (e instanceof ShapeRuleError) throw new CompileError(diagnostic(e.code, span, e.message, { help: e.help, notes }));
+      throw e;
+    }
+  }
+
+  typeOf(id: ValueId): TensorType {
+    return this.builder!.typeOf(id);
+  }
+
+  dimSource(symbol: string): { value: ValueId; axis: number } | undefined {
+    return this.dimSources.get(symbol);
+  }
+
+  // ------------------------------------------------------------------ environments and names
+
+  fileEnv(file: LoadedFile): Env {
+    let env = this.fileEnvs.get(file);
+    if (!env) {
+      env = new Env(undefined, (name) => this.lookupTop(file, name));
+      this.fileEnvs.set(file, env);
+    }
+    return env;
+  }
+
+  private lookupTop(file: LoadedFile, name: string): Value | undefined {
+    const binding = this.program.scopes.get(file)?.get(name) ?? (this.program.prelude ? this.program.scopes.get(this.program.prelude)?.get(name) : undefined);
+    if (binding) return this.bindingValue(binding);
+    if (name === "training") return { kind: "bool", value: this.options.training };
+    if (BUILTINS.has(name)) return { kind: "builtin", name };
+    return undefined;
+  }
+
+  private bindingValue(binding: TopBinding): Value {
+    const cached = this.topValues.get(binding);
+    if (cached) return cached;
+    let value: Value;
+    if (binding.kind === "namespace") {
+      const scope = this.program.scopes.get(binding.file)!;
+      const own = [...scope.values()].filter((b) => b.kind === "decl" && b.file === binding.file);
+      value = {
+        kind: "namespace",
+        name: binding.name,
+        lookup: (member) => {
+          const b = own.find((x) => x.name === member);
+          return b ? this.bindingValue(b) : undefined;
+        },
+        members: () => own.map((b) => b.name),
+      };
+    } else {
+      const decl = binding.decl;
+      switch (decl.kind) {
+        case "FnDecl":
+          value = { kind: "closure", fn: decl, env: this.fileEnv(binding.file), file: binding.file, name: binding.name };
+          break;
+        case "ModuleDecl":
+        case "ModelDecl":
+          value = { kind: "module-decl", decl, file: binding.file };
+          break;
+        case "LetDecl":
+        case "DataDecl": {
+          if (this.evaluatingTop.has(binding))
+            fail("E0207", decl.name.span, `\`${binding.name}\` is defined in terms of itself`, { help: "break the cycle between these definitions" });
+          this.evaluatingTop.add(binding);
+          const saved = this.builder;
+          this.builder = undefined; // top-level lets are compile-time constants
+          try {
+            const frame: Frame = { env: this.fileEnv(binding.file), file: binding.file };
+            value = this.expr(decl.value, frame);
+            if (decl.kind === "LetDecl" && decl.type) value = checkValue(undefined, value, decl.type, frame.env, new Map(), `\`${binding.name}\``, decl.value.span);
+          } finally {
+            this.builder = saved;
+            this.evaluatingTop.delete(binding);
+          }
+          break;
+        }
+        default:
+          return fail("E0302", binding.span, `\`${binding.name}\` cannot be used as a value`, { help: "train and sampler declarations are run by `flowc train`/`flowc sample`" });
+      }
+    }
+    this.topValues.set(binding, value);
+    return value;
+  }
+
+  private name(name: string, span: Span, frame: Frame): Value {
+    const v = frame.env.lookup(name);
+    if (v === undefined)
+      fail("E0200", span, `\`${name}\` is not defined here`, {
+        help: suggestion(name, frame.env.names()) ?? "it may be declared in a branch of `if` that was not taken for these hyper-parameters",
+      });
+    return v.kind === "param" ? this.paramTensor(v.slot) : v;
+  }
+
+  private paramTensor(slot: ParamSlot): TensorValue {
+    const existing = this.paramTensors.get(slot);
+    if (existing) return existing;
+    if (!this.builder) fail("E0302", slot.decl.name.span, `the ${slot.role} \`${slot.fullName}\` is a tensor and cannot be used at compile time`);
+    const id = this.builder.input(slot.fullName, slot.type, slot.role, { initial: this.options.initialValue(slot) });
+    const t = tensorValue(this, id);
+    this.paramTensors.set(slot, t);
+    return t;
+  }
+
+  // ------------------------------------------------------------------ expressions
+
+  expr(e: A.Expr, frame: Frame): Value {
+    switch (e.kind) {
+      case "Number":
+        return e.isFloat ? { kind: "float", value: e.value } : { kind: "int", value: e.value };
+      case "String":
+        return { kind: "str", value: e.value };
+      case "Bool":
+        return { kind: "bool", value: e.value };
+      case "Name":
+        return this.name(e.name, e.span, frame);
+      case "Unary":
+        return this.unary(e, frame);
+      case "Binary":
+        return this.binary(e, frame);
+      case "Call":
+        return this.callExpr(e, frame);
+      case "Index": {
+        const target = this.expr(e.target, frame);
+        return this.index(target, e, frame);
+      }
+      case "Member":
+        return this.member(this.expr(e.target, frame), e.member, frame);
+      case "Tuple":
+        return { kind: "tuple", items: e.elements.map((x) => this.expr(x, frame)) };
+      case "List":
+        if (this.instanceNaming) this.instanceNaming.indexed = true;
+        return { kind: "list", items: e.elements.map((x) => this.expr(x, frame)) };
+      case "ListComprehension": {
+        const iterable = this.expr(e.iterable, frame);
+        if (iterable.kind !== "list" && iterable.kind !== "tuple")
+          fail("E0300", e.iterable.span, `a comprehension iterates over a list, found ${describe(iterable)}`, { help: "use `range(n)` for n steps" });
+        if (this.instanceNaming) this.instanceNaming.indexed = true;
+        return {
+          kind: "list",
+          items: iterable.items.map((item) => {
+            const env = frame.env.child();
+            env.define(e.variable.name, item);
+            return this.expr(e.element, { ...frame, env });
+          }),
+        };
+      }
+      case "Block":
+        return this.block(e, frame);
+      case "If": {
+        const cond = this.expr(e.cond, frame);
+        if (cond.kind !== "bool")
+          fail("E0305", e.cond.span, `\`if\` needs a compile-time bool, found ${describe(cond)}`, {
+            help: cond.kind === "tensor" ? "select element-wise with `where(cond, a, b)`" : undefined,
+          });
+        return this.expr(cond.value ? e.then : e.else, frame);
+      }
+      case "Lambda":
+        return { kind: "closure", fn: e, env: frame.env, file: frame.file, self: frame.self, name: "<anonymous fn>" };
+    }
+  }
+
+  private unary(e: A.UnaryExpr, frame: Frame): Value {
+    const v = this.expr(e.operand, frame);
+    if (e.op === "not") {
+      if (v.kind === "bool") return { kind: "bool", value: !v.value };
+      if (v.kind === "tensor" && v.type.dtype === "bool") return emitTensor(this, "not", [v.id], {}, e.span);
+      return fail("E0300", e.operand.span, `\`not\` needs a bool, found ${describe(v)}`);
+    }
+    if (v.kind === "int" || v.kind === "float") return { kind: v.kind, value: e.op === "-" ? -v.value : v.value };
+    if (v.kind === "dim") return e.op === "-" ? dimOrInt(new Map([...v.dim].map(([k, c]) => [k, -c]))) : v;
+    const t = asTensor(this, v, e.operand.span);
+    if (t.type.dtype === "bool") fail("E0304", e.span, `\`${e.op}\` needs a number, found a bool tensor`);
+    return e.op === "-" ? emitTensor(this, "neg", [t.id], {}, e.span) : t;
+  }
+
+  private binary(e: A.BinaryExpr, frame: Frame): Value {
+    const a = this.expr(e.left, frame);
+    const b = this.expr(e.right, frame);
+    const folded = foldBinary(e.op, a, b, e.span);
+    if (folded) return folded;
+    for (const [v, span] of [
+      [a, e.left.span],
+      [b, e.right.span],
+    ] as const)
+      if (!(v.kind === "tensor" || v.kind === "int" || v.kind === "float" || v.kind === "bool" || v.kind === "dim"))
+        fail("E0301", span, `\`${e.op}\` needs numbers or tensors, found ${describe(v)}`);
+    // x^2 is common in losses: a multiplication is exact and cheaper than pow.
+    if (e.op === "^" && b.kind === "int" && b.value === 2 && a.kind === "tensor") return emitTensor(this, "mul", [a.id, a.id], {}, e.span);
+    const [ta, tb] = unifyOperands(this, a, b, [e.left.span, e.right.span], e.op, e.span);
+    const notes: RelatedNote[] = [
+      { message: `left side is ${typeToString(ta.type)}`, span: e.left.span },
+      { message: `right side is ${typeToString(tb.type)}`, span: e.right.span },
+    ];
+    return emitTensor(this, operatorPrimitive(e.op), [ta.id, tb.id], {}, e.span, notes);
+  }
+
+  private member(target: Value, member: A.Ident, frame: Frame): Value {
+    const unknown = (candidates: string[]): never =>
+      fail("E0206", member.span, `${describe(target)} has no member \`${member.name}\``, { help: suggestion(member.name, candidates) });
+    switch (target.kind) {
+      case "namespace":
+        return target.lookup(member.name) ?? unknown(target.members());
+      case "module": {
+        const inst = target.instance;
+        if (member.name === "" || !inst.env.names().includes(member.name) || (!inst.hyper.has(member.name) && !isOwnMember(inst, member.name)))
+          return unknown([...inst.hyper.keys(), ...ownMemberNames(inst)]);
+        return this.name(member.name, member.span, { ...frame, env: inst.env });
+      }
+      case "tensor":
+        if (member.name === "shape") return { kind: "tuple", items: target.type.shape.map(dimOrInt) };
+        if (member.name === "rank") return { kind: "int", value: target.type.shape.length };
+        return unknown(["shape", "rank"]);
+      case "builtin": {
+        const full = `${target.name}.${member.name}`;
+        if (BUILTINS.has(full)) return { kind: "builtin", name: full };
+        return unknown([...BUILTINS.keys()].filter((k) => k.startsWith(`${target.name}.`)).map((k) => k.slice(target.name.length + 1)));
+      }
+      default:
+        return unknown([]);
+    }
+  }
+
+  private index(target: Value, e: A.IndexExpr, frame: Frame): Value {
+    if (target.kind === "list" || target.kind === "tuple") {
+      if (e.indices.length !== 1 || e.indices[0]!.kind !== "IndexExpr")
+        fail("E0404", e.span, `index ${describe(target)} with a single int`, { help: "slicing lists is not supported" });
+      const item = e.indices[0]! as Extract<A.IndexItem, { kind: "IndexExpr" }>;
+      const i = this.expr(item.value, frame);
+      if (i.kind !== "int") fail("E0300", item.span, `a list index must be a compile-time int, found ${describe(i)}`);
+      const n = target.items.length;
+      const k = i.value < 0 ? n + i.value : i.value;
+      if (k < 0 || k >= n) fail("E0404", item.span, `index ${i.value} is out of range for ${describe(target)}`);
+      return target.items[k]!;
+    }
+    if (target.kind !== "tensor") fail("E0301", e.target.span, `cannot index ${describe(target)}`);
+    return indexTensor(this, target, e, (x) => this.expr(x, frame));
+  }
+
+  private block(b: A.Block, frame: Frame): Value {
+    const env = frame.env.child();
+    const inner: Frame = { ...frame, env };
+    for (const s of b.statements) {
+      switch (s.kind) {
+        case "Let": {
+          let v = this.expr(s.value, inner);
+          if (s.type) v = checkValue(this.builder ? this : undefined, v, s.type, env, new Map(), `\`${patternText(s.pattern)}\``, s.value.span);
+          this.bindPattern(s.pattern, v, env);
+          this.log(s.span, `let ${patternText(s.pattern)}`, v);
+          break;
+        }
+        case "Draw":
+          env.define(s.name.name, this.draw(s, inner));
+          break;
+        case "Set":
+          this.setState(s, inner);
+          break;
+      }
+    }
+    return this.expr(b.result, inner);
+  }
+
+  private bindPattern(p: A.Pattern, v: Value, env: Env): void {
+    if (p.kind === "PatName") {
+      env.define(p.name.name, v);
+      return;
+    }
+    if (v.kind !== "tuple" && v.kind !== "list") fail("E0300", p.span, `cannot unpack ${describe(v)} into ${p.elements.length} names`);
+    if (v.items.length !== p.elements.length)
+      fail("E0300", p.span, `cannot unpack ${describe(v)} into ${p.elements.length} names`, { help: `the value has ${v.items.length} elements` });
+    p.elements.forEach((q, i) => this.bindPattern(q, v.items[i]!, env));
+  }
+
+  private draw(s: A.DrawStmt, frame: Frame): Value {
+    if (!this.builder) fail("E0704", s.span, "random draws are only allowed inside functions, losses and samplers");
+    const dist = this.expr(s.distribution, frame);
+    if (dist.kind !== "distribution") fail("E0300", s.distribution.span, `\`~\` needs a distribution such as \`normal([B, d])\`, found ${describe(dist)}`);
+    if (!dist.shape) fail("E0408", s.distribution.span, `the draw \`${s.name.name}\` needs a shape`, { help: `give it as the first argument, e.g. \`${dist.name}([B, d])\`` });
+    const base = `noise.${frame.self?.path ? `${frame.self.path}.` : ""}${s.name.name}`;
+    let name = base;
+    for (let i = 1; this.noiseNames.has(name); i++) name = `${base}.${i}`;
+    this.noiseNames.add(name);
+    const id = this.builder.input(name, { dtype: "f32", shape: dist.shape }, "noise", { noise: { distribution: dist.name, args: dist.args } });
+    const t = tensorValue(this, id);
+    this.log(s.span, `${s.name.name} ~ ${dist.name}`, t);
+    return t;
+  }
+
+  private setState(s: A.SetStmt, frame: Frame): void {
+    const slot = frame.self?.params.find((p) => p.decl.name.name === s.target.name);
+    if (!slot || slot.role !== "state")
+      fail("E0603", s.target.span, slot ? `\`${s.target.name}\` is a learnable parameter; only \`state\` can be set` : `\`set\` assigns a \`state\` of the enclosing module, and \`${s.target.name}\` is not one`, {
+        help: "declare it in the module with `state name: type = initial`",
+      });
+    const v = asTensor(this, this.expr(s.value, frame), s.value.span, slot.type.dtype);
+    if (v.type.dtype !== slot.type.dtype || v.type.shape.length !== slot.type.shape.length || !v.type.shape.every((d, i) => dimEquals(d, slot.type.shape[i]!)))
+      fail("E0401", s.value.span, `the new value of \`${s.target.name}\` should be ${typeToString(slot.type)}, found ${typeToString(v.type)}`, {
+        notes: [{ message: "declared here", span: slot.decl.type.span }],
+      });
+    this.stateUpdates.set(slot, v.id);
+  }
+
+  private log(span: Span, what: string, v: Value): void {
+    if (!this.options.typedLog) return;
+    const type = v.kind === "tensor" ? typeToString(v.type) : describe(v);
+    this.options.typedLog.push(`${span.file}:${span.line}:${span.column}  ${what}: ${type}`);
+  }
+
+  // ------------------------------------------------------------------ calls
+
+  evaluateArgs(args: readonly A.Arg[], frame: Frame): EvaluatedArg[] {
+    return args.map((a) => ({ name: a.name?.name, nameSpan: a.name?.span, value: this.expr(a.value, frame), span: a.value.span }));
+  }
+
+  private callExpr(e: A.CallExpr, frame: Frame): Value {
+    const callee = this.expr(e.callee, frame);
+    if (callee.kind === "module-decl") return this.instantiateFromCall(callee, e, frame);
+    return this.call(callee, this.evaluateArgs(e.args, frame), e.span, e.callee.span);
+  }
+
+  call(callee: Value, args: EvaluatedArg[], span: Span, calleeSpan: Span = span): Value {
+    switch (callee.kind) {
+      case "closure":
+        return this.callClosure(callee, args, span);
+      case "builtin":
+        return BUILTINS.get(callee.name)!(this, args, span);
+      case "module": {
+        const forward = callee.instance.fns.get("");
+        if (!forward)
+          fail("E0600", calleeSpan, `module \`${callee.instance.decl.name.name}\` has no forward function, so it cannot be called`, {
+            help: "declare one with `fn (x: ...) -> ... = ...` in the module, or call a named function with `m.name(...)`",
+            notes: [{ message: "module declared here", span: callee.instance.decl.name.span }],
+          });
+        return this.callClosure(this.methodClosure(callee.instance, forward), args, span);
+      }
+      case "module-decl":
+        return fail("E0604", calleeSpan, `modules are created in module bodies, not inside functions`, {
+          help: `declare it as a member, e.g. \`layer = ${callee.decl.name.name}(...)\`, and call the member`,
+        });
+      default:
+        return fail("E0307", calleeSpan, `${describe(callee)} cannot be called`);
+    }
+  }
+
+  methodClosure(inst: ModuleInstance, fn: A.FnDecl): Closure {
+    return { kind: "closure", fn, env: inst.env, file: inst.file, self: inst, name: `${inst.decl.name.name}${fn.name ? `.${fn.name.name}` : ""}` };
+  }
+
+  /** Binds arguments to parameters by position and name, with defaults; reports arity errors. */
+  bindArguments(params: readonly A.Param[], args: readonly EvaluatedArg[], what: string, span: Span, defaultsFrame: Frame): Map<string, { value: Value; span: Span }> {
+    const bound = new Map<string, { value: Value; span: Span }>();
+    let seenNamed = false;
+    let position = 0;
+    for (const a of args) {
+      if (a.name === undefined) {
+        if (seenNamed) fail("E0504", a.span, "positional argument after a named argument", { help: "put positional arguments first" });
+        const p = params[position++];
+        if (!p)
+          fail("E0500", a.span, `${what} takes ${params.length} argument${params.length === 1 ? "" : "s"}, but more were given`, {
+            help: params.length ? `its parameters are ${params.map((q) => `\`${q.name.name}\``).join(", ")}` : undefined,
+          });
+        bound.set(p.name.name, { value: a.value, span: a.span });
+      } else {
+        seenNamed = true;
+        const p = params.find((q) => q.name.name === a.name);
+        if (!p)
+          fail("E0501", a.nameSpan ?? a.span, `${what} has no parameter \`${a.name}\``, {
+            help: suggestion(a.name, params.map((q) => q.name.name)) ?? `its parameters are ${params.map((q) => `\`${q.name.name}\``).join(", ") || "none"}`,
+          });
+        if (bound.has(p.name.name)) fail("E0502", a.nameSpan ?? a.span, `\`${a.name}\` is given twice`);
+        bound.set(p.name.name, { value: a.value, span: a.span });
+      }
+    }
+    const env = defaultsFrame.env.child();
+    for (const p of params) {
+      const got = bound.get(p.name.name);
+      if (got) {
+        env.define(p.name.name, got.value);
+        continue;
+      }
+      if (!p.default)
+        fail("E0503", span, `${what} is missing the argument \`${p.name.name}\``, { notes: [{ message: "parameter declared here", span: p.span }] });
+      const value = this.expr(p.default, { ...defaultsFrame, env });
+      env.define(p.name.name, value);
+      bound.set(p.name.name, { value, span: p.default.span });
+    }
+    return bound;
+  }
+
+  callClosure(c: Closure, args: readonly EvaluatedArg[], span: Span): Value {
+    if (this.callStack.includes(c.fn))
+      fail("E0505", span, `\`${c.name}\` calls itself; recursion is not allowed`, { help: "use `fold` over a list, or a fixed number of steps with `range`" });
+    const defFrame: Frame = { env: c.env, file: c.file, self: c.self };
+    const bound = this.bindArguments(c.fn.params, args, `\`${c.name}\``, span, defFrame);
+    const env = c.env.child();
+    const dims: DimBindings = new Map();
+    for (const p of c.fn.params) {
+      const arg = bound.get(p.name.name)!;
+      const value = p.type ? checkValue(this.builder ? this : undefined, arg.value, p.type, c.env, dims, `argument \`${p.name.name}\` of \`${c.name}\``, arg.span) : arg.value;
+      env.define(p.name.name, value);
+    }
+    for (const [name, d] of dims) if (name !== "..." && !Array.isArray(d) && c.env.lookup(name) === undefined) env.define(name, dimOrInt(d as Dim));
+    this.callStack.push(c.fn);
+    let result: Value;
+    try {
+      result = this.expr(c.fn.body, { env, file: c.file, self: c.self });
+    } finally {
+      this.callStack.pop();
+    }
+    const returnType = c.fn.kind === "FnDecl" ? c.fn.returnType : undefined;
+    if (returnType) result = checkValue(this.builder ? this : undefined, result, returnType, env, dims, `the result of \`${c.name}\``, c.fn.body.span);
+    if (result.kind === "tensor") this.log(span, `${c.name}(...)`, result);
+    return result;
+  }
+
+  // ------------------------------------------------------------------ modules
+
+  private instantiateFromCall(callee: Extract<Value, { kind: "module-decl" }>, e: A.CallExpr, frame: Frame): Value {
+    if (!this.instanceNaming || !frame.self)
+      return fail("E0604", e.callee.span, `modules are created in module bodies, not inside functions`, {
+        help: `declare it as a member, e.g. \`layer = ${callee.decl.name.name}(...)\`, and call the member`,
+      });
+    const naming = this.instanceNaming;
+    const index = naming.next++;
+    const path = naming.indexed || index > 0 ? `${naming.base}.${index}` : naming.base;
+    this.instanceNaming = undefined; // lists among the arguments must not change this naming
+    try {
+      const args = this.evaluateArgs(e.args, frame);
+      const child = this.instantiate(callee.decl, callee.file, args, path, e.span);
+      frame.self.children.push(child);
+      return { kind: "module", instance: child };
+    } finally {
+      this.instanceNaming = naming;
+    }
+  }
+
+  /** Instantiates a module or model with hyper-parameter arguments. */
+  instantiate(decl: A.ModuleDecl | A.ModelDecl, file: LoadedFile, args: readonly EvaluatedArg[], path: string, span: Span): ModuleInstance {
+    const fileFrame: Frame = { env: this.fileEnv(file), file };
+    const bound = this.bindArguments(decl.params, args, `\`${decl.name.name}\``, span, fileFrame);
+    const env = fileFrame.env.child();
+    const hyper = new Map<string, Value>();
+    for (const p of decl.params) {
+      const arg = bound.get(p.name.name)!;
+      const v = p.type ? checkValue(undefined, arg.value, p.type, env, new Map(), `hyper-parameter \`${p.name.name}\` of \`${decl.name.name}\``, arg.span) : arg.value;
+      env.define(p.name.name, v);
+      hyper.set(p.name.name, v);
+    }
+    const inst = new ModuleInstance(decl, file, path, env, hyper);
+    const saved = this.builder;
+    this.builder = undefined; // module bodies are compile-time
+    try {
+      this.moduleItems(decl.items, inst);
+    } finally {
+      this.builder = saved;
+    }
+    return inst;
+  }
+
+  private moduleItems(items: readonly A.ModuleItem[], inst: ModuleInstance): void {
+    const frame: Frame = { env: inst.env, file: inst.file, self: inst };
+    for (const item of items) {
+      switch (item.kind) {
+        case "LetItem":
+          inst.env.define(item.name.name, this.expr(item.value, frame));
+          break;
+        case "ParamDecl":
+          inst.env.define(item.name.name, { kind: "param", slot: this.paramSlot(item, inst) });
+          break;
+        case "SubmoduleDecl": {
+          const saved = this.instanceNaming;
+          this.instanceNaming = { base: inst.qualified(item.name.name), indexed: false, next: 0 };
+          try {
+            inst.env.define(item.name.name, this.expr(item.value, frame));
+          } finally {
+            this.instanceNaming = saved;
+          }
+          break;
+        }
+        case "FnDecl":
+          inst.fns.set(item.name?.name ?? "", item);
+          if (item.name) inst.env.define(item.name.name, this.methodClosure(inst, item));
+          break;
+        case "LossDecl":
+          inst.losses.push(item);
+          break;
+        case "SamplerDecl":
+          inst.samplers.push(item);
+          break;
+        case "IfItem": {
+          const cond = this.expr(item.cond, frame);
+          if (cond.kind !== "bool") fail("E0305", item.cond.span, `\`if\` in a module body needs a compile-time bool, found ${describe(cond)}`);
+          this.moduleItems(cond.value ? item.then : (item.else ?? []), inst);
+          break;
+        }
+      }
+    }
+  }
+
+  private paramSlot(item: A.ParamDecl, inst: ModuleInstance): ParamSlot {
+    if (item.type.kind !== "TensorType")
+      fail("E0303", item.type.span, `a ${item.role} needs a tensor type such as \`f32[${"d"}]\``, { help: "compile-time values are declared with `let`" });
+    const type = evalTensorType(item.type, inst.env, new Map(), false);
+    const frame: Frame = { env: inst.env, file: inst.file, self: inst };
+    const init = this.expr(item.init.value, frame);
+    let initializer: Initializer;
+    if (item.init.op === "=") {
+      if (init.kind === "int" || init.kind === "float") initializer = { kind: "constant", value: init.value };
+      else if (init.kind === "bool") initializer = { kind: "constant", value: init.value ? 1 : 0 };
+      else
+        return fail("E0602", item.init.value.span, `the initial value of \`${item.name.name}\` must be a number, found ${describe(init)}`, {
+          help: "write `= 0` for a constant or `~ normal(std: 0.02)` to draw it",
+        });
+    } else {
+      if (init.kind !== "distribution")
+        return fail("E0602", item.init.value.span, `\`~\` needs a distribution such as \`normal(std: 0.02)\`, found ${describe(init)}`);
+      if (init.shape && (init.shape.length !== type.shape.length || !init.shape.every((d, i) => dimEquals(d, type.shape[i]!))))
+        fail("E0602", item.init.value.span, `the initializer draws ${shapeToString(init.shape)} but \`${item.name.name}\` is ${typeToString(type)}`, {
+          help: "leave the shape out: it is taken from the declared type",
+        });
+      initializer = { kind: "distribution", name: init.name, args: init.args };
+    }
+    const slot: ParamSlot = { role: item.role, fullName: inst.qualified(item.name.name), type, init: initializer, decl: item };
+    inst.params.push(slot);
+    return slot;
+  }
+
+  // ------------------------------------------------------------------ graphs
+
+  /**
+   * Builds one graph whose inputs are the parameters of `fn` (with their declared tensor types;
+   * free sizes become symbolic dims) and whose outputs are its result and any updated state.
+   */
+  buildFunctionGraph(graphName: string, closure: Closure): ReturnType<GraphBuilder["finish"]> {
+    this.builder = new GraphBuilder(graphName);
+    this.paramTensors.clear();
+    this.stateUpdates.clear();
+    this.dimSources.clear();
+    this.noiseNames.clear();
+    try {
+      const dims: DimBindings = new Map();
+      const args: EvaluatedArg[] = [];
+      for (const p of closure.fn.params) {
+        if (!p.type || p.type.kind !== "TensorType")
+          fail("E0705", p.span, `\`${p.name.name}\` is a parameter of the entry point \`${closure.name}\`, so it needs a tensor type`, {
+            help: `annotate it, e.g. \`${p.name.name}: f32[B, d]\``,
+          });
+        const type = evalTensorType(p.type, closure.env, dims, true);
+        const id = this.builder.input(p.name.name, type, "input");
+        type.shape.forEach((d, axis) => {
+          const sym = [...d.keys()];
+          if (sym.length === 1 && sym[0] && !sym[0].includes("*") && d.get(sym[0]) === 1 && !this.dimSources.has(sym[0])) this.dimSources.set(sym[0], { value: id, axis });
+        });
+        args.push({ name: p.name.name, value: tensorValue(this, id), span: p.span });
+      }
+      const result = this.callClosure(closure, args, closure.fn.span);
+      this.addOutputs(result, "output", closure.fn.body.span);
+      for (const [slot, value] of this.stateUpdates) this.builder.output(`${slot.fullName}.next`, value, "state");
+      return this.builder.finish();
+    } finally {
+      this.builder = undefined;
+    }
+  }
+
+  private addOutputs(v: Value, name: string, span: Span): void {
+    if (v.kind === "tuple" || v.kind === "list") {
+      v.items.forEach((item, i) => this.addOutputs(item, `${name}.${i}`, span));
+      return;
+    }
+    if (v.kind === "int" || v.kind === "float" || v.kind === "bool") {
+      this.builder!.output(name, asTensor(this, v, span).id);
+      return;
+    }
+    if (v.kind !== "tensor") fail("E0706", span, `an entry point must return tensors, but this returns ${describe(v)}`);
+    // ONNX forbids a graph input being an output directly; route it through an identity.
+    const isInput = this.builder!.isInput(v.id);
+    this.builder!.output(name, isInput ? emitTensor(this, "stop_grad", [v.id], {}, span).id : v.id);
+  }
+}
+
+function isOwnMember(inst: ModuleInstance, name: string): boolean {
+  return ownMemberNames(inst).includes(name);
+}
+
+function ownMemberNames(inst: ModuleInstance): string[] {
+  const names: string[] = [];
+  const visit = (items: readonly A.ModuleItem[]) => {
+    for (const item of items) {
+      if (item.kind === "IfItem") {
+        visit(item.then);
+        visit(item.else ?? []);
+      } else if ("name" in item && item.name) names.push(item.name.name);
+    }
+  };
+  visit(inst.decl.items);
+  return names;
+}
+
+function patternText(p: A.Pattern): string {
+  return p.kind === "PatName" ? p.name.name : `(${p.elements.map(patternText).join(", ")})`;
+}

@@ -1,0 +1,81 @@
+// The values the elaborator computes with. Elaboration is abstract interpretation of the AST:
+// compile-time values (numbers, bools, strings, lists, functions, module instances) are computed
+// outright; tensors are IR values whose shapes are known symbolically.
+
+import type * as A from "../../grammar/ast.js";
+import type { Span } from "../source.js";
+import type { Dim } from "../ir/dims.js";
+import { dimToString } from "../ir/dims.js";
+import type { ValueId } from "../ir/graph.js";
+import { typeToString, type TensorType } from "../ir/types.js";
+import type { LoadedFile } from "../sema/loader.js";
+import type { Env } from "./env.js";
+import type { ModuleInstance, ParamSlot } from "./module-instance.js";
+
+export type Value =
+  | { readonly kind: "int"; readonly value: number }
+  | { readonly kind: "float"; readonly value: number }
+  | { readonly kind: "bool"; readonly value: boolean }
+  | { readonly kind: "str"; readonly value: string }
+  | { readonly kind: "none" }
+  /** A size that is only known symbolically (e.g. the batch size B). Concrete sizes are ints. */
+  | { readonly kind: "dim"; readonly dim: Dim }
+  | { readonly kind: "tensor"; readonly id: ValueId; readonly type: TensorType }
+  | { readonly kind: "tuple"; readonly items: readonly Value[] }
+  | { readonly kind: "list"; readonly items: readonly Value[] }
+  | { readonly kind: "closure"; readonly fn: A.FnDecl | A.LambdaExpr; readonly env: Env; readonly file: LoadedFile; readonly self?: ModuleInstance; readonly name: string }
+  | { readonly kind: "builtin"; readonly name: string }
+  | { readonly kind: "module-decl"; readonly decl: A.ModuleDecl | A.ModelDecl; readonly file: LoadedFile }
+  | { readonly kind: "module"; readonly instance: ModuleInstance }
+  | { readonly kind: "namespace"; readonly name: string; readonly lookup: (member: string) => Value | undefined; readonly members: () => string[] }
+  /** A parameter or state slot of a module instance; reading it yields the graph's tensor for it. */
+  | { readonly kind: "param"; readonly slot: ParamSlot }
+  /** A data source (`toy.moons(noise: 0.05)`), consumed by `train` declarations. */
+  | { readonly kind: "data"; readonly source: string; readonly args: Readonly<Record<string, number | string | boolean>> }
+  /** A distribution, e.g. `normal([B, d], std: 0.5)`: used with `~` (draws) and parameter initializers. */
+  | { readonly kind: "distribution"; readonly name: string; readonly shape?: readonly Dim[]; readonly args: Readonly<Record<string, number>>; readonly span: Span };
+
+export const NONE: Value = { kind: "none" };
+export const int = (value: number): Value => ({ kind: "int", value });
+export const float = (value: number): Value => ({ kind: "float", value });
+export const bool = (value: boolean): Value => ({ kind: "bool", value });
+
+/** How a value is described in messages: "a tensor f32[B, 3]", "the int 4", "a function". */
+export function describe(v: Value): string {
+  switch (v.kind) {
+    case "int":
+      return `the int ${v.value}`;
+    case "float":
+      return `the float ${v.value}`;
+    case "bool":
+      return `the bool ${v.value}`;
+    case "str":
+      return `the string "${v.value}"`;
+    case "none":
+      return "`None`";
+    case "dim":
+      return `the size ${dimToString(v.dim)}`;
+    case "tensor":
+      return `a tensor ${typeToString(v.type)}`;
+    case "tuple":
+      return `a tuple of ${v.items.length}`;
+    case "list":
+      return `a list of ${v.items.length}`;
+    case "closure":
+      return `the function \`${v.name}\``;
+    case "builtin":
+      return `the builtin \`${v.name}\``;
+    case "module-decl":
+      return `the module \`${v.decl.name.name}\` (not instantiated)`;
+    case "module":
+      return `an instance of module \`${v.instance.decl.name.name}\``;
+    case "namespace":
+      return `the namespace \`${v.name}\``;
+    case "distribution":
+      return `the distribution \`${v.name}\``;
+    case "param":
+      return `the ${v.slot.role} \`${v.slot.fullName}\``;
+    case "data":
+      return `the data source \`${v.source}\``;
+  }
+}

@@ -1,0 +1,68 @@
+// Builds IR graphs node by node. Every `emit` runs the primitive's shape rule, so a graph built
+// here is well-typed by construction; a ShapeRuleError propagates to the caller, which knows the
+// source span to blame.
+
+import type { Span } from "../source.js";
+import type { Attrs, Graph, GraphInput, GraphOutput, Node, NoiseSpec, Role, ValueId } from "./graph.js";
+import { getPrimitive } from "./primitives/registry.js";
+import type { TensorType } from "./types.js";
+
+export class GraphBuilder {
+  private readonly values: TensorType[] = [];
+  private readonly nodes: Node[] = [];
+  private readonly inputs: GraphInput[] = [];
+  private readonly outputs: GraphOutput[] = [];
+  private readonly inputNames = new Set<string>();
+
+  constructor(readonly name: string) {}
+
+  typeOf(v: ValueId): TensorType {
+    const t = this.values[v];
+    if (!t) throw new Error(`IR: unknown value %${v}`);
+    return t;
+  }
+
+  isInput(v: ValueId): boolean {
+    return this.inputs.some((i) => i.value === v);
+  }
+
+  hasInput(name: string): boolean {
+    return this.inputNames.has(name);
+  }
+
+  input(name: string, type: TensorType, role: Role, extra: { initial?: Float32Array | Int32Array; noise?: NoiseSpec } = {}): ValueId {
+    if (this.inputNames.has(name)) throw new Error(`IR: duplicate graph input ${name}`);
+    this.inputNames.add(name);
+    const v = this.newValue(type);
+    this.inputs.push({ name, value: v, role, ...extra });
+    return v;
+  }
+
+  /** Adds one node; returns its output values. Throws ShapeRuleError if the shape rule rejects it. */
+  emit(op: string, inputs: readonly ValueId[], attrs: Attrs = {}, span?: Span): ValueId[] {
+    const prim = getPrimitive(op);
+    const inTypes = inputs.map((v) => this.typeOf(v));
+    const outTypes = prim.infer(inTypes, attrs);
+    const outputs = outTypes.map((t) => this.newValue(t));
+    this.nodes.push({ id: this.nodes.length, op, inputs: [...inputs], outputs, attrs, span });
+    return outputs;
+  }
+
+  /** Shorthand for single-output ops. */
+  emit1(op: string, inputs: readonly ValueId[], attrs: Attrs = {}, span?: Span): ValueId {
+    return this.emit(op, inputs, attrs, span)[0]!;
+  }
+
+  output(name: string, value: ValueId, role: Role = "output"): void {
+    this.outputs.push({ name, value, role });
+  }
+
+  finish(): Graph {
+    return { name: this.name, values: [...this.values], nodes: [...this.nodes], inputs: [...this.inputs], outputs: [...this.outputs] };
+  }
+
+  private newValue(type: TensorType): ValueId {
+    this.values.push(type);
+    return this.values.length - 1;
+  }
+}

@@ -1,0 +1,34 @@
+// The primitives reference (docs/primitives.md), generated from the registry so it cannot drift.
+// test/ir/docs.test.ts fails when the checked-in file is stale; UPDATE_DOCS=1 rewrites it.
+
+import { allPrimitives } from "./primitives/registry.js";
+
+function cell(text: string): string {
+  return text.replace(/\|/g, "\\|");
+}
+
+/** One row per primitive: name, arity, doc, minimum ONNX opset, WebGPU support. */
+export function primitivesMarkdownTable(): string {
+  const rows = allPrimitives().map((p) =>
+    `| \`${p.name}\` | ${p.arity} | ${cell(p.doc)} | ${p.onnx.minOpset} | ${p.onnx.webgpu ? "yes" : "no"} |`,
+  );
+  return ["| primitive | inputs | meaning | min opset | WebGPU |", "|---|---|---|---|---|", ...rows].join("\n") + "\n";
+}
+
+/** The whole docs/primitives.md file. */
+export function primitivesMarkdownDocument(): string {
+  return [
+    "# IR primitives",
+    "",
+    "<!-- Generated from compiler/ir/primitives/registry.ts by test/ir/docs.test.ts; run `UPDATE_DOCS=1 npx vitest run test/ir/docs.test.ts` to refresh. -->",
+    "",
+    "Every op of flowc's tensor IR. Each primitive is defined once: its shape and dtype rule, its",
+    "float64 reference evaluation, and its ONNX lowering (default domain, opset 17). Attributes are",
+    "shown in braces. *min opset* is the smallest ONNX opset in which every op the lowering emits",
+    "exists in the form used. *WebGPU* says whether ONNX Runtime's WebGPU execution provider is",
+    "known to run those ops for float32 (conservative: \"no\" also means \"not verified\"); shape",
+    "arithmetic on int64 tensors is placed on the CPU by ONNX Runtime by design and is not counted.",
+    "",
+    primitivesMarkdownTable(),
+  ].join("\n");
+}

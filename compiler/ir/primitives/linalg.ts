@@ -1,0 +1,73 @@
+// matmul with numpy semantics: batch dimensions broadcast; a 1-D left operand is a row vector and a
+// 1-D right operand a column vector, and the added axis is dropped from the result. ONNX MatMul
+// has exactly these semantics, so the lowering is one node.
+
+import { dimConst, dimEquals, dimToString, type Dim } from "../dims.js";
+import { broadcastConcrete, broadcastIndexMap, makeArray, sizeOf, toDType } from "../ndarray.js";
+import { ShapeRuleError, type PrimitiveDef } from "../primitive.js";
+import { tensorType, typeToString } from "../types.js";
+import { broadcastShapes, requireArity, requireDType, requireSameDType } from "./common.js";
+
+export const matmul: PrimitiveDef = {
+  name: "matmul",
+  doc: "matrix product with numpy batch broadcasting and 1-D operands",
+  arity: 2,
+  infer(inputs) {
+    requireArity("matmul", inputs, 2);
+    const [a, b] = [inputs[0]!, inputs[1]!];
+    requireSameDType("matmul", a, b);
+    requireDType("matmul", a, ["f32", "i32"], "operands");
+    if (a.shape.length === 0 || b.shape.length === 0)
+      throw new ShapeRuleError("E0406", `matmul needs operands of rank at least 1, got ${typeToString(a)} and ${typeToString(b)}`);
+    const aShape = a.shape.length === 1 ? [dimConst(1), a.shape[0]!] : a.shape;
+    const bShape = b.shape.length === 1 ? [b.shape[0]!, dimConst(1)] : b.shape;
+    const k1 = aShape[aShape.length - 1]!;
+    const k2 = bShape[bShape.length - 2]!;
+    if (!dimEquals(k1, k2))
+      throw new ShapeRuleError(
+        "E0402",
+        `matmul inner dimensions differ: ${typeToString(a)} @ ${typeToString(b)} (${dimToString(k1)} vs ${dimToString(k2)})`,
+        "the last axis of the left operand must equal the second-to-last axis of the right operand",
+      );
+    let batch: Dim[];
+    try {
+      batch = broadcastShapes("matmul", tensorType(a.dtype, aShape.slice(0, -2)), tensorType(b.dtype, bShape.slice(0, -2)));
+    } catch (e) {
+      if (!(e instanceof ShapeRuleError)) throw e;
+      throw new ShapeRuleError("E0400", `matmul batch dimensions do not broadcast: ${typeToString(a)} @ ${typeToString(b)}`, e.help);
+    }
+    const out = [...batch];
+    if (a.shape.length > 1) out.push(aShape[aShape.length - 2]!);
+    if (b.shape.length > 1) out.push(bShape[bShape.length - 1]!);
+    return [tensorType(a.dtype, out)];
+  },
+  evaluate([a, b]) {
+    const aShape = a!.shape.length === 1 ? [1, a!.shape[0]!] : a!.shape;
+    const bShape = b!.shape.length === 1 ? [b!.shape[0]!, 1] : b!.shape;
+    const [n, k] = aShape.slice(-2) as [number, number];
+    const m = bShape[bShape.length - 1]!;
+    const aBatch = aShape.slice(0, -2);
+    const bBatch = bShape.slice(0, -2);
+    const batch = broadcastConcrete(aBatch, bBatch)!;
+    const aMap = broadcastIndexMap(batch, aBatch);
+    const bMap = broadcastIndexMap(batch, bBatch);
+    const outShape = [...batch];
+    if (a!.shape.length > 1) outShape.push(n);
+    if (b!.shape.length > 1) outShape.push(m);
+    const out = makeArray(a!.dtype, outShape);
+    for (let t = 0; t < sizeOf(batch); t++) {
+      const aOff = aMap[t]! * n * k;
+      const bOff = bMap[t]! * k * m;
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < m; j++) {
+          let s = 0;
+          for (let p = 0; p < k; p++) s += a!.data[aOff + i * k + p]! * b!.data[bOff + p * m + j]!;
+          out.data[t * n * m + i * m + j] = a!.dtype === "i32" ? toDType("i32", s) : s;
+        }
+    }
+    return [out];
+  },
+  onnx: { minOpset: 9, webgpu: true, lower: (ctx, [a, b]) => [ctx.node1("MatMul", [a!, b!])] },
+};
+
+export const LINALG_PRIMITIVES: readonly PrimitiveDef[] = [matmul];

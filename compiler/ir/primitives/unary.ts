@@ -1,0 +1,73 @@
+// Unary elementwise primitives. Each maps to exactly one ONNX op of the same meaning, so the table
+// below is the whole definition: name, ONNX op, accepted dtypes, reference function.
+
+import { mapElements } from "../ndarray.js";
+import type { PrimitiveDef } from "../primitive.js";
+import { tensorType, type DType } from "../types.js";
+import { requireArity, requireDType } from "./common.js";
+import { erf, roundHalfEven } from "./special-functions.js";
+
+interface UnarySpec {
+  readonly name: string;
+  readonly onnxOp: string;
+  readonly doc: string;
+  readonly dtypes: readonly DType[];
+  readonly fn: (x: number) => number;
+  /** First default-domain opset where the ONNX op accepts all of `dtypes`. */
+  readonly minOpset: number;
+  readonly webgpu: boolean;
+}
+
+const F32: readonly DType[] = ["f32"];
+const NUMERIC: readonly DType[] = ["f32", "i32"];
+
+// WebGPU flags follow ORT's WebGPU EP unary kernel list (Abs, Neg, Floor, Ceil, Reciprocal, Sqrt,
+// Exp, Erf, Log, Sigmoid, trig and hyperbolic functions, Not). Sign and Round are left false: we are
+// not certain the EP registers them.
+const UNARY_SPECS: readonly UnarySpec[] = [
+  { name: "neg", onnxOp: "Neg", doc: "-x", dtypes: NUMERIC, fn: (x) => -x, minOpset: 6, webgpu: true },
+  { name: "abs", onnxOp: "Abs", doc: "|x|", dtypes: NUMERIC, fn: Math.abs, minOpset: 6, webgpu: true },
+  { name: "sign", onnxOp: "Sign", doc: "-1, 0 or 1 by the sign of x", dtypes: NUMERIC, fn: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), minOpset: 9, webgpu: false },
+  { name: "exp", onnxOp: "Exp", doc: "e^x", dtypes: F32, fn: Math.exp, minOpset: 6, webgpu: true },
+  { name: "log", onnxOp: "Log", doc: "natural logarithm", dtypes: F32, fn: Math.log, minOpset: 6, webgpu: true },
+  { name: "sqrt", onnxOp: "Sqrt", doc: "square root", dtypes: F32, fn: Math.sqrt, minOpset: 6, webgpu: true },
+  { name: "sin", onnxOp: "Sin", doc: "sine", dtypes: F32, fn: Math.sin, minOpset: 7, webgpu: true },
+  { name: "cos", onnxOp: "Cos", doc: "cosine", dtypes: F32, fn: Math.cos, minOpset: 7, webgpu: true },
+  { name: "tan", onnxOp: "Tan", doc: "tangent", dtypes: F32, fn: Math.tan, minOpset: 7, webgpu: true },
+  { name: "tanh", onnxOp: "Tanh", doc: "hyperbolic tangent", dtypes: F32, fn: Math.tanh, minOpset: 6, webgpu: true },
+  { name: "atanh", onnxOp: "Atanh", doc: "inverse hyperbolic tangent", dtypes: F32, fn: Math.atanh, minOpset: 9, webgpu: true },
+  { name: "sinh", onnxOp: "Sinh", doc: "hyperbolic sine", dtypes: F32, fn: Math.sinh, minOpset: 9, webgpu: true },
+  { name: "cosh", onnxOp: "Cosh", doc: "hyperbolic cosine", dtypes: F32, fn: Math.cosh, minOpset: 9, webgpu: true },
+  { name: "asinh", onnxOp: "Asinh", doc: "inverse hyperbolic sine", dtypes: F32, fn: Math.asinh, minOpset: 9, webgpu: true },
+  { name: "sigmoid", onnxOp: "Sigmoid", doc: "1 / (1 + e^-x)", dtypes: F32, fn: (x) => 1 / (1 + Math.exp(-x)), minOpset: 6, webgpu: true },
+  { name: "erf", onnxOp: "Erf", doc: "error function", dtypes: F32, fn: erf, minOpset: 9, webgpu: true },
+  { name: "floor", onnxOp: "Floor", doc: "round toward -inf", dtypes: F32, fn: Math.floor, minOpset: 6, webgpu: true },
+  { name: "ceil", onnxOp: "Ceil", doc: "round toward +inf", dtypes: F32, fn: Math.ceil, minOpset: 6, webgpu: true },
+  { name: "round", onnxOp: "Round", doc: "round half to even", dtypes: F32, fn: roundHalfEven, minOpset: 11, webgpu: false },
+  { name: "reciprocal", onnxOp: "Reciprocal", doc: "1 / x", dtypes: F32, fn: (x) => 1 / x, minOpset: 6, webgpu: true },
+  { name: "not", onnxOp: "Not", doc: "logical not", dtypes: ["bool"], fn: (x) => (x ? 0 : 1), minOpset: 1, webgpu: true },
+];
+
+function unaryPrimitive(spec: UnarySpec): PrimitiveDef {
+  return {
+    name: spec.name,
+    doc: `${spec.doc} (elementwise, ${spec.dtypes.join("/")})`,
+    arity: 1,
+    infer(inputs) {
+      requireArity(spec.name, inputs, 1);
+      const [x] = inputs;
+      requireDType(spec.name, x!, spec.dtypes);
+      return [tensorType(x!.dtype, x!.shape)];
+    },
+    evaluate([x]) {
+      return [mapElements(x!, x!.dtype, spec.fn)];
+    },
+    onnx: {
+      minOpset: spec.minOpset,
+      webgpu: spec.webgpu,
+      lower: (ctx, [x]) => [ctx.node1(spec.onnxOp, [x!])],
+    },
+  };
+}
+
+export const UNARY_PRIMITIVES: readonly PrimitiveDef[] = UNARY_SPECS.map(unaryPrimitive);
