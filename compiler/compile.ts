@@ -126,6 +126,15 @@ function elaborateModels(el: Elaborator, entry: LoadedFile, options: CompileOpti
   }
   for (const model of models) {
     if (options.models && !options.models.includes(model.name.name)) continue;
+    const missing = model.params.filter((p) => !p.default && !(p.name.name in (options.hyper ?? {})));
+    if (missing.length) {
+      diagnostics.push(
+        diagnostic("E0605", missing[0]!.span, `model \`${model.name.name}\` needs a value for its hyper-parameter${missing.length > 1 ? "s" : ""} ${missing.map((p) => `\`${p.name.name}\``).join(", ")}`, {
+          help: `give ${missing.length > 1 ? "them defaults" : "it a default"} (\`${missing[0]!.name.name}: int = 2\`) or pass \`--set ${missing[0]!.name.name}=...\``,
+        }),
+      );
+      continue;
+    }
     try {
       const args: EvaluatedArg[] = Object.entries(options.hyper ?? {})
         .filter(([k]) => model.params.some((p) => p.name.name === k))
@@ -141,6 +150,12 @@ function elaborateModels(el: Elaborator, entry: LoadedFile, options: CompileOpti
       else throw e;
     }
   }
+  if (models.length === 0 && diagnostics.length === 0)
+    diagnostics.push(
+      diagnostic("E0701", { ...entry.program.span, start: 0, end: 0, line: 1, column: 1, endLine: 1, endColumn: 1 }, `\`${entry.path}\` declares no model, so there is nothing to compile`, {
+        help: "declare one with `model name(...) { fn (x: f32[B, d]) -> ... = ... }`",
+      }),
+    );
   return out;
 }
 

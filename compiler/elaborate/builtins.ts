@@ -498,16 +498,16 @@ const table: Record<string, BuiltinImpl> = {
     let acc = b["init"]!.value;
     for (const item of list.items)
       acc = el.call(b["f"]!.value, [
-        { value: acc, span: b["init"]!.span },
-        { value: item, span: b["list"]!.span },
-      ], span, b["f"]!.span);
+        { value: acc, span: b["f"]!.span },
+        { value: item, span: b["f"]!.span },
+      ], b["f"]!.span, b["f"]!.span);
     return acc;
   },
   map(el, args, span) {
     const b = bind("map", [p("list"), p("f")], args, span);
     const list = b["list"]!.value;
     if (list.kind !== "list" && list.kind !== "tuple") fail("E0300", b["list"]!.span, `\`map\` needs a list, found ${describe(list)}`);
-    return { kind: "list", items: list.items.map((item) => el.call(b["f"]!.value, [{ value: item, span: b["list"]!.span }], span, b["f"]!.span)) };
+    return { kind: "list", items: list.items.map((item) => el.call(b["f"]!.value, [{ value: item, span: b["f"]!.span }], b["f"]!.span, b["f"]!.span)) };
   },
   float(_el, args, span) {
     const b = bind("float", [p("x")], args, span);

@@ -228,7 +228,7 @@ export class Elaborator implements TensorCtx {
         return this.expr(cond.value ? e.then : e.else, frame);
       }
       case "Lambda":
-        return { kind: "closure", fn: e, env: frame.env, file: frame.file, self: frame.self, name: "<anonymous fn>" };
+        return { kind: "closure", fn: e, env: frame.env, file: frame.file, self: frame.self, name: `fn (${e.params.map((p) => p.name.name).join(", ")}) => …` };
     }
   }
 
@@ -275,9 +275,16 @@ export class Elaborator implements TensorCtx {
         return target.lookup(member.name) ?? unknown(target.members());
       case "module": {
         const inst = target.instance;
-        if (member.name === "" || !inst.env.names().includes(member.name) || (!inst.hyper.has(member.name) && !isOwnMember(inst, member.name)))
-          return unknown([...inst.hyper.keys(), ...ownMemberNames(inst)]);
-        return this.name(member.name, member.span, { ...frame, env: inst.env });
+        if (inst.hyper.has(member.name) || inst.env.hasOwn(member.name)) return this.name(member.name, member.span, { ...frame, env: inst.env });
+        const declared = ownMemberNames(inst).includes(member.name);
+        return fail("E0601", member.span, declared
+          ? `\`${member.name}\` of module \`${inst.decl.name.name}\` does not exist for these hyper-parameters`
+          : `module \`${inst.decl.name.name}\` has no member \`${member.name}\``, {
+          help: declared
+            ? "it is declared under an `if` whose condition is false here"
+            : (suggestion(member.name, [...inst.hyper.keys(), ...ownMemberNames(inst)]) ?? `its members are ${[...inst.hyper.keys(), ...ownMemberNames(inst)].map((n) => `\`${n}\``).join(", ")}`),
+          notes: [{ message: "module declared here", span: inst.decl.name.span }],
+        });
       }
       case "tensor":
         if (member.name === "shape") return { kind: "tuple", items: target.type.shape.map(dimOrInt) };
@@ -344,7 +351,7 @@ export class Elaborator implements TensorCtx {
   }
 
   private draw(s: A.DrawStmt, frame: Frame): Value {
-    if (!this.builder) fail("E0704", s.span, "random draws are only allowed inside functions, losses and samplers");
+    if (!this.builder) fail("E0702", s.span, "random draws are only allowed inside functions, losses and samplers");
     const dist = this.expr(s.distribution, frame);
     if (dist.kind !== "distribution") fail("E0300", s.distribution.span, `\`~\` needs a distribution such as \`normal([B, d])\`, found ${describe(dist)}`);
     if (!dist.shape) fail("E0408", s.distribution.span, `the draw \`${s.name.name}\` needs a shape`, { help: `give it as the first argument, e.g. \`${dist.name}([B, d])\`` });
@@ -614,7 +621,7 @@ export class Elaborator implements TensorCtx {
       const args: EvaluatedArg[] = [];
       for (const p of closure.fn.params) {
         if (!p.type || p.type.kind !== "TensorType")
-          fail("E0705", p.span, `\`${p.name.name}\` is a parameter of the entry point \`${closure.name}\`, so it needs a tensor type`, {
+          fail("E0703", p.span, `\`${p.name.name}\` is a parameter of the entry point \`${closure.name}\`, so it needs a tensor type`, {
             help: `annotate it, e.g. \`${p.name.name}: f32[B, d]\``,
           });
         const type = evalTensorType(p.type, closure.env, dims, true);
@@ -643,15 +650,11 @@ export class Elaborator implements TensorCtx {
       this.builder!.output(name, asTensor(this, v, span).id);
       return;
     }
-    if (v.kind !== "tensor") fail("E0706", span, `an entry point must return tensors, but this returns ${describe(v)}`);
+    if (v.kind !== "tensor") fail("E0704", span, `an entry point must return tensors, but this returns ${describe(v)}`);
     // ONNX forbids a graph input being an output directly; route it through an identity.
     const isInput = this.builder!.isInput(v.id);
     this.builder!.output(name, isInput ? emitTensor(this, "stop_grad", [v.id], {}, span).id : v.id);
   }
-}
-
-function isOwnMember(inst: ModuleInstance, name: string): boolean {
-  return ownMemberNames(inst).includes(name);
 }
 
 function ownMemberNames(inst: ModuleInstance): string[] {

@@ -23,6 +23,11 @@ export class Env {
     return this.vars.get(name) ?? (this.parent ? this.parent.lookup(name) : this.fallback?.(name));
   }
 
+  /** Whether the name is bound in this frame itself (not in a parent). */
+  hasOwn(name: string): boolean {
+    return this.vars.has(name);
+  }
+
   names(): string[] {
     return [...this.vars.keys(), ...(this.parent?.names() ?? [])];
   }

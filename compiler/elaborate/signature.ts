@@ -124,6 +124,7 @@ export function matchTensorType(type: TensorType, t: A.TensorTypeExpr, env: Env,
         mismatch(` (the leading dimensions \`...\` were ${shapeToString(prev)} elsewhere in this signature)`);
     } else dims.set("...", middle);
   }
+  const boundBefore = new Set(dims.keys());
   // Bind plain names first so that compound dims (d + 1) can refer to them.
   for (const [d, actual] of pairs) {
     if (d.kind === "DimName" && evalDim(d, env, dims) === undefined) dims.set(d.name, actual);
@@ -131,7 +132,14 @@ export function matchTensorType(type: TensorType, t: A.TensorTypeExpr, env: Env,
   for (const [d, actual] of pairs) {
     const expected = evalDim(d, env, dims);
     if (!expected) fail("E0408", d.span, `cannot infer the size \`${dimText(d)}\` from ${typeToString(type)}`, { help: "name each unknown size on its own, e.g. `f32[B, n]`" });
-    if (!dimEquals(expected, actual)) mismatch("");
+    if (!dimEquals(expected, actual)) {
+      if (d.kind === "DimName" && boundBefore.has(d.name))
+        fail("E0407", span, `the size \`${d.name}\` is ${dimToString(expected)} elsewhere in this signature, but ${what} gives ${dimToString(actual)}`, {
+          notes: [{ message: `\`${d.name}\` appears here`, span: declSpan }],
+          help: `every use of \`${d.name}\` in one call must be the same size`,
+        });
+      mismatch("");
+    }
   }
 }
 
