@@ -9,7 +9,8 @@
 //      the depth of the finished tree (ast-depth.ts)
 // To order 1–2 against 3–4, the parser only sees the tokens before the first problem of kind 1–2:
 // if it fails on one of those tokens, that failure comes first; if it reaches their end, the
-// problem does.
+// problem does. (One imprecision: the checks of kind 4 need a complete parse, so when the problem
+// cuts an item in half, a kind-4 error earlier in the file is not seen and the problem is reported.)
 //
 // `parse` never throws: a stack overflow on pathological input becomes E0113 and anything else
 // unexpected becomes an internal-error diagnostic.

@@ -20,9 +20,11 @@
 //     could follow, a line starting with `-x` continues the expression as usual.
 //
 // Binary operators are parsed as a flat chain (`operand (op operand)*`); precedence and
-// associativity are applied in to-ast.ts. This keeps the parser's recursion shallow (one rule
-// chain per nesting level, not one per precedence level), so deeply nested input cannot overflow
-// the stack before the nesting limit is reached.
+// associativity are applied in operators.ts. This keeps the parser's recursion shallow (one rule
+// chain per nesting level, not one per precedence level). Deep input is still bounded: parse.ts
+// rejects brackets nested deeper than 200, MAX_PARSER_NESTING bounds the recursion that brackets
+// do not show (`else if` chains, lambdas), and a stack overflow, should one still happen, is
+// reported as E0113 too.
 
 import { CstParser, EOF, tokenMatcher, type CstNode, type IToken, type IParserErrorMessageProvider, type TokenType } from "chevrotain";
 import * as T from "./tokens.js";

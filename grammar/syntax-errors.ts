@@ -173,13 +173,19 @@ const expects = (s: Situation, type: TokenType) => s.expected.includes(type);
 const expectsExpression = (s: Situation) => expects(s, T.NumberLit) && expects(s, T.LParen);
 const startsNewLine = (t: IToken, previous: IToken | undefined) => previous === undefined || previous.endLine !== t.startLine;
 
-/** The innermost container the parser was in: a block, a module body, a config block or the file. */
-function container(s: Situation): "block" | "moduleBody" | "configBlock" | "program" {
-  for (let i = s.rules.length - 1; i >= 0; i--) {
-    const r = s.rules[i];
-    if (r === "block" || r === "moduleBody" || r === "configBlock") return r;
-  }
-  return "program";
+/**
+ * Where a new item or statement could have started at the failure point: at the top level, in a
+ * module body, or in a block (as a statement or the result). Undefined when the parser was in the
+ * middle of something else (a parameter list, an expression after an operator, ...).
+ */
+function atItemPosition(s: Situation): "program" | "moduleBody" | "block" | undefined {
+  const rule = innermostRule(s);
+  if (rule === "program") return "program";
+  if (rule === "moduleBody" || rule === "moduleItem") return "moduleBody";
+  const blockAt = s.rules.lastIndexOf("block");
+  if (blockAt < 0) return undefined;
+  const after = s.rules.slice(blockAt + 1).join(" ");
+  return after === "" || after === "expression operand primary" ? "block" : undefined;
 }
 
 /** Opening brackets not closed before the failure point, innermost last. */
@@ -296,7 +302,7 @@ const MODULE_ONLY: readonly TokenType[] = [T.Param, T.State, T.Loss];
 const TOP_LEVEL_ONLY: readonly TokenType[] = [T.Use, T.Data, T.Train, T.Expect, T.Module, T.Model];
 
 const misplacedDeclaration: Recognizer = (s) => {
-  const where = container(s);
+  const where = atItemPosition(s);
   const found = s.found;
   const word = found.image;
   const isDraw = is(found, T.Ident) && is(s.next, T.Tilde);
@@ -319,7 +325,8 @@ const misplacedDeclaration: Recognizer = (s) => {
     if (is(found, T.Set) || isDraw) return statementOutsideFunction(s, isDraw);
     return undefined;
   }
-  if (where === "block" && (MODULE_ONLY.some((t) => is(found, t)) || TOP_LEVEL_ONLY.some((t) => is(found, t)) || is(found, T.Sampler) || is(found, T.At) || (is(found, T.Fn) && is(s.next, T.Ident)))) {
+  // A declaration keyword at column 1 inside a block is more likely a missing `}` (see genericError).
+  if (where === "block" && s.found.startColumn !== 1 && (MODULE_ONLY.some((t) => is(found, t)) || TOP_LEVEL_ONLY.some((t) => is(found, t)) || is(found, T.Sampler) || is(found, T.At) || (is(found, T.Fn) && is(s.next, T.Ident)))) {
     const help = MODULE_ONLY.some((t) => is(found, t))
       ? "declare it directly in the module body, outside any function"
       : is(found, T.Fn) || is(found, T.At)
@@ -354,24 +361,27 @@ const keywordAsName: Recognizer = (s) => {
   });
 };
 
-const LIST_CONTEXTS: Record<string, { what: string; example: string }> = {
-  callArgs: { what: "arguments", example: "`f(a, b)`" },
-  attribute: { what: "arguments", example: "`@attr(a, b)`" },
-  indexSuffix: { what: "indices", example: "`x[i, j]`" },
-  tensorOrNamedType: { what: "dimensions", example: "`f32[B, d]`" },
-  paramList: { what: "parameters", example: "`(x: f32[B, d], t: f32[B])`" },
-  parenExpr: { what: "tuple elements", example: "`(a, b)`" },
-  listExpr: { what: "list elements", example: "`[a, b]`" },
-  useDecl: { what: "imported names", example: "`use std.nn.{MLP, Linear}`" },
-  tupleType: { what: "tuple element types", example: "`(f32[B], f32[B])`" },
-  pattern: { what: "names", example: "`let (a, b) = pair`" },
+const startsName = (t: IToken) => is(t, T.Ident);
+const startsDim = (t: IToken) => is(t, T.Ident) || is(t, T.NumberLit) || is(t, T.LParen) || is(t, T.Ellipsis);
+const startsType = (t: IToken) => is(t, T.Ident) || is(t, T.Fn) || is(t, T.LParen) || is(t, T.LBracket) || is(t, T.StringLit);
+
+/** Comma-separated lists: what their elements are called, an example, and what can start one. */
+const LIST_CONTEXTS: Record<string, { what: string; example: string; startsElement: (t: IToken) => boolean }> = {
+  callArgs: { what: "arguments", example: "`f(a, b)`", startsElement: startsExpression },
+  indexSuffix: { what: "indices", example: "`x[i, j]`", startsElement: startsExpression },
+  parenExpr: { what: "tuple elements", example: "`(a, b)`", startsElement: startsExpression },
+  listExpr: { what: "list elements", example: "`[a, b]`", startsElement: startsExpression },
+  tensorOrNamedType: { what: "dimensions", example: "`f32[B, d]`", startsElement: startsDim },
+  paramList: { what: "parameters", example: "`(x: f32[B, d], t: f32[B])`", startsElement: startsName },
+  useDecl: { what: "imported names", example: "`use std.nn.{MLP, Linear}`", startsElement: startsName },
+  tupleType: { what: "tuple element types", example: "`(f32[B], f32[B])`", startsElement: startsType },
+  pattern: { what: "names", example: "`let (a, b) = pair`", startsElement: (t) => is(t, T.Ident) || is(t, T.LParen) },
 };
 
 const missingComma: Recognizer = (s) => {
   const context = LIST_CONTEXTS[innermostRule(s)];
-  if (!context) return undefined;
   const closerExpected = s.expected.some((t) => T.CLOSERS.has(t));
-  if (!closerExpected || !startsExpression(s.found)) return undefined;
+  if (!context || !closerExpected || !context.startsElement(s.found)) return undefined;
   return diagnostic("E0101", s.foundSpan, `expected \`,\` between ${context.what}, found ${describeToken(s.found)}`, {
     help: `separate ${context.what} with commas, e.g. ${context.example}`,
   });
@@ -441,12 +451,24 @@ const RECOGNIZERS: readonly Recognizer[] = [
 const TOP_LEVEL_EXPECTATION = "a declaration (`use`, `let`, `fn`, `module`, `model`, `data`, `train`, `sampler` or `expect`)";
 
 function genericError(s: Situation): Diagnostic {
-  const expected = s.kind === "notAllInput" ? TOP_LEVEL_EXPECTATION : describeExpected(s.expected);
+  const rule = innermostRule(s);
+  const closerOfList = LIST_CONTEXTS[rule] && s.expected.length === 1 && T.CLOSERS.has(s.expected[0]!);
+  const expected =
+    s.kind === "notAllInput"
+      ? TOP_LEVEL_EXPECTATION
+      : rule === "type"
+        ? "a type (e.g. `f32[B, d]`, `int` or `\"a\" | \"b\"`)"
+        : closerOfList
+          ? `\`,\` or ${describeExpected(s.expected)}`
+          : describeExpected(s.expected);
   const notes: RelatedNote[] = [];
   const closer = s.expected.find((t) => T.CLOSERS.has(t));
   const opener = openBrackets(s.before).at(-1);
+  let help: string | undefined;
   if (closer && opener && T.OPENERS.get(opener.tokenType) === closer) {
     notes.push({ message: `to close this \`${opener.image}\``, span: s.spans.token(opener) });
+    // A declaration at the start of a line where a closer was expected: the closer was forgotten.
+    if (s.found.startColumn === 1 && (is(s.found, T.Keyword) || is(s.found, T.At))) help = `add the missing \`${closerText(opener)}\` before this line`;
   }
-  return diagnostic("E0101", s.foundSpan, `expected ${expected}, found ${describeToken(s.found)}`, { notes });
+  return diagnostic("E0101", s.foundSpan, `expected ${expected}, found ${describeToken(s.found)}`, { notes, help });
 }

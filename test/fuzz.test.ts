@@ -74,6 +74,43 @@ const topItem = fc.oneof(
 );
 const program = fc.array(topItem, { minLength: 1, maxLength: 5 }).map((items) => items.join("\n\n"));
 
+// ---- models that mostly type-check, so that elaboration and ONNX lowering are exercised too
+
+const { tensorExpr } = fc.letrec<{ tensorExpr: string }>((tie) => ({
+  tensorExpr: fc.oneof(
+    { depthSize: "small", withCrossShrink: true },
+    fc.constantFrom("x", "lin(x)", "norm(x)", "net(x)", "w", "1.0", "2", "t[:, None]"),
+    fc.tuple(tie("tensorExpr"), fc.constantFrom("+", "-", "*", "/", "^", "@"), tie("tensorExpr")).map(([a, op, b]) => `(${a} ${op} ${b})`),
+    fc.tuple(fc.constantFrom("exp", "tanh", "silu", "gelu", "relu", "softplus", "sigmoid", "stop_grad", "lin", "norm", "net", "abs", "sqrt"), tie("tensorExpr")).map(([f, a]) => `${f}(${a})`),
+    fc.tuple(fc.constantFrom("sum", "mean", "max", "softmax", "logsumexp", "cumsum"), tie("tensorExpr"), fc.constantFrom("-1", "0", "1", "[0, 1]", "None")).map(([f, a, ax]) => `${f}(${a}, axis: ${ax})`),
+    fc.tuple(tie("tensorExpr"), fc.constantFrom("[:, 0]", "[:, None]", "[..., :2]", "[0]", "[:, ::-1]", "[:, 1:]", ".shape[0]")).map(([a, i]) => `${a}${i}`),
+    fc.tuple(tie("tensorExpr"), tie("tensorExpr")).map(([a, b]) => `concat(${a}, ${b}, axis: -1)`),
+    fc.tuple(tie("tensorExpr"), tie("tensorExpr")).map(([a, b]) => `where(${a} > 0.0, ${a}, ${b})`),
+    fc.tuple(tie("tensorExpr"), fc.constantFrom("[B, d]", "[d, B]", "[-1]", "[B, 1, d]", "[2, -1]")).map(([a, sh]) => `reshape(${a}, ${sh})`),
+    fc.tuple(tie("tensorExpr")).map(([a]) => `transpose(${a})`),
+    fc.tuple(tie("tensorExpr")).map(([a]) => `{ z ~ normal([B, d]); ${a} + z }`),
+  ),
+}));
+const typedModel = fc
+  .tuple(fc.integer({ min: 1, max: 4 }), tensorExpr, fc.constantFrom("f32[B, d]", "f32[B]", "f32[...]", "f32[B, d, 1]"), fc.boolean())
+  .map(
+    ([d, body, ret, bias]) => `use std.nn.{Linear, MLP, LayerNorm}
+model m(d: int = ${d}) {
+  lin = Linear(d, d, bias: ${bias})
+  norm = LayerNorm(d)
+  net = MLP(d, [8], d)
+  param w: f32[d, d] ~ normal(std: 0.1)
+  fn (x: f32[B, d], t: f32[B]) -> ${ret} = ${body}
+}`,
+  );
+
+function lowersWithoutCrashing(text: string): void {
+  const result = compile({ entry: "fuzz/model.flow", text });
+  const internal = result.diagnostics.find((d) => d.code === "E0900");
+  if (internal) throw new Error(`internal compiler error on:\n${text}\n---\n${internal.message}\n${internal.notes.map((n) => n.message).join("\n")}`);
+  if (!hasErrors(result.diagnostics)) expect(result.graphs[0]?.onnx?.length ?? 0).toBeGreaterThan(0);
+}
+
 // ---- mutations of real files
 
 const edit = fc.tuple(fc.nat(), fc.nat(), fc.constantFrom("", "(", ")", "{", "}", "[", "]", ",", ":", "=", "~", "@", "fn ", "let ", "1", "B", "\n", "//", "/*", '"', "^", "..."));
@@ -102,5 +139,9 @@ describe("fuzzing the front end and the type checker", () => {
       ),
       { numRuns: RUNS, seed: Number(process.env["FUZZ_SEED"] ?? 20261128) },
     );
+  }, 300_000);
+
+  it(`compiles ${Math.floor(RUNS / 4)} generated models to ONNX or reports why not`, () => {
+    fc.assert(fc.property(typedModel, lowersWithoutCrashing), { numRuns: Math.floor(RUNS / 4), seed: Number(process.env["FUZZ_SEED"] ?? 20261128) });
   }, 300_000);
 });
