@@ -15,7 +15,7 @@
 // `parse` never throws: a stack overflow on pathological input becomes E0113 and anything else
 // unexpected becomes an internal-error diagnostic.
 
-import type { IToken } from "chevrotain";
+import type { CstNode, IToken } from "chevrotain";
 import type { Program } from "./ast.js";
 import { CompileError, diagnostic, type Diagnostic } from "../compiler/diagnostics/index.js";
 import { firstNodeDeeperThan } from "./ast-depth.js";
@@ -57,7 +57,7 @@ function parseOrFail(text: string, spans: SpanMaker): ParseResult {
 
   const tokens = problem ? lexed.tokens.filter((t) => t.startOffset < problem.offset) : lexed.tokens;
   const parser = flowParser();
-  let cst;
+  let cst: CstNode;
   try {
     cst = parser.parseProgram(tokens);
   } catch (e) {

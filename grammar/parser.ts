@@ -15,9 +15,10 @@
 //         -e / 2          // the block's result, not `count + 1 - e / 2`
 //     and an attribute line `@custom_vjp` after a module item mean what they look like, while a
 //     continuation line written with a space (`  + b`, `  @ w`) still continues the expression.
-//     For `-` and `+` the rule only applies directly inside a block, the one place where a new
-//     expression can follow; inside `(...)`/`[...]` and in top-level or module items, where nothing
-//     could follow, a line starting with `-x` continues the expression as usual.
+//     For `-` and `+` the rule only applies to the value of a statement in a block (`let`, `~`,
+//     `set`), the one place where another expression can follow; everywhere else — inside `(...)`
+//     or `[...]`, in a block's result, in top-level and module items — nothing could follow, so a
+//     line starting with `-x` continues the expression as usual.
 //
 // Binary operators are parsed as a flat chain (`operand (op operand)*`); precedence and
 // associativity are applied in operators.ts. This keeps the parser's recursion shallow (one rule
@@ -62,10 +63,13 @@ const structuredMessages: IParserErrorMessageProvider = {
     info({ kind: "earlyExit", expected: [...new Set(firstTokens(expectedIterationPaths))], ruleName }),
 };
 
+/** Where an expression is, as far as rule 2 of the file comment cares. */
+type ExpressionContext = "statement" | "result" | "brackets";
+
 class FlowParser extends CstParser {
   private nesting = 0;
-  /** Innermost-last: are we directly inside a block, or inside brackets? (for rule 2) */
-  private readonly contexts: ("block" | "brackets")[] = [];
+  /** Innermost-last: where the current expression is (for rule 2). */
+  private readonly contexts: ExpressionContext[] = [];
 
   constructor() {
     super(T.allTokens, {
@@ -97,7 +101,7 @@ class FlowParser extends CstParser {
     this.ACTION(() => this.nesting--);
   }
 
-  private enterContext(context: "block" | "brackets"): void {
+  private enterContext(context: ExpressionContext): void {
     this.ACTION(() => this.contexts.push(context));
   }
 
@@ -118,7 +122,7 @@ class FlowParser extends CstParser {
     const op = this.LA(1);
     const isAt = tokenMatcher(op, T.At);
     const isSign = tokenMatcher(op, T.Minus) || tokenMatcher(op, T.Plus);
-    if (!isAt && !(isSign && this.contexts.at(-1) === "block")) return true;
+    if (!isAt && !(isSign && this.contexts.at(-1) === "statement")) return true;
     const prev = this.LA(0);
     const next = this.LA(2);
     const startsLine = prev.tokenType !== EOF && prev.endLine !== op.startLine;
@@ -473,11 +477,11 @@ class FlowParser extends CstParser {
   /** `{ statement* expr }`; a missing final expression is reported as E0110 by syntax-errors.ts. */
   private block = this.RULE("block", () => {
     this.CONSUME(T.LCurly);
-    this.enterContext("block");
     this.MANY(() => this.OR([{ ALT: () => this.SUBRULE(this.statement) }, { ALT: () => this.CONSUME(T.Semicolon) }]));
+    this.enterContext("result");
     this.SUBRULE(this.expression, { LABEL: "result" });
-    this.MANY2(() => this.CONSUME2(T.Semicolon));
     this.leaveContext();
+    this.MANY2(() => this.CONSUME2(T.Semicolon));
     this.CONSUME(T.RCurly);
   });
 
@@ -497,21 +501,28 @@ class FlowParser extends CstParser {
       this.SUBRULE(this.type);
     });
     this.CONSUME(T.Equals);
-    this.SUBRULE(this.expression);
+    this.statementValue();
   });
 
   private drawStatement = this.RULE("drawStatement", () => {
     this.CONSUME(T.Ident);
     this.CONSUME(T.Tilde);
-    this.SUBRULE(this.expression);
+    this.statementValue();
   });
 
   private setStatement = this.RULE("setStatement", () => {
     this.CONSUME(T.Set);
     this.CONSUME(T.Ident);
     this.CONSUME(T.Equals);
-    this.SUBRULE(this.expression);
+    this.statementValue();
   });
+
+  /** The expression of a statement, where rule 2 applies. */
+  private statementValue(): void {
+    this.enterContext("statement");
+    this.SUBRULE(this.expression);
+    this.leaveContext();
+  }
 
   private pattern = this.RULE("pattern", () => {
     this.enterNested();

@@ -330,8 +330,9 @@ class AstBuilder {
     }
     const name = optToken(n, "Ident");
     if (name) return { kind: "DimName", name: name.image, span: this.spans.token(name) };
+    // `(d + 1)`: the inner dimension, widened to cover its parentheses (as for expressions).
     const inner = this.dimChain(node(n, "dimSum"), "dimProduct", (p) => this.dimChain(p, "dimAtom", (a) => this.dimAtom(a)));
-    return inner;
+    return { ...inner, span: this.spans.node(n) };
   }
 
   // ------------------------------------------------------------ blocks and statements

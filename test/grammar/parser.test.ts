@@ -358,9 +358,15 @@ describe("line-break rules", () => {
     expect(sexpr(block("let a = b -\n  c\na"))).toBe("{let a = (- b c); a}");
   });
 
-  it("inside brackets and in top-level items a line may start with `-x`", () => {
+  it("inside brackets, in a block's result and in top-level items a line may start with `-x`", () => {
     expect(sexpr(block("let a = f(b\n  -c)\na"))).toBe("{let a = (call f (- b c)); a}");
+    expect(sexpr(block("let a = 1\na\n-c"))).toBe("{let a = 1; (- a c)}");
     expect(expr("b\n-c")).toBe("(- b c)");
+    expect(sexpr((moduleItems("y = a\n-b")[0] as A.SubmoduleDecl).value)).toBe("(- a b)");
+  });
+
+  it("the rule applies to each block's own statements", () => {
+    expect(sexpr(block("let a = { let b = c\n-d }\n-a"))).toBe("{let a = {let b = c; (- d)}; (- a)}");
   });
 
   it("a line starting with `@name` after a module item is an attribute", () => {

@@ -158,7 +158,8 @@ describe("parse never throws", () => {
 
   it("gives the same result after a failed parse (no state leaks between parses)", () => {
     const fresh = dumpAst(parse(MAIN_EXAMPLE, FILE).program!);
-    for (const bad of ["let a = (((", "let a = " + "(".repeat(300), "module M { fn f( ", "\0"]) parse(bad, FILE);
+    const deepIf = "let a = if a { 1 }" + " else if a { 1 }".repeat(300) + " else { 2 }";
+    for (const bad of ["let a = (((", "let a = " + "(".repeat(300), "module M { fn f( ", "\0", deepIf, "let a = " + "x[1:".repeat(300)]) parse(bad, FILE);
     expect(dumpAst(parse(MAIN_EXAMPLE, FILE).program!)).toBe(fresh);
   });
 });
