@@ -4,6 +4,7 @@
 import { Command, CommanderError, Option } from "commander";
 import { FLOWC_VERSION } from "../compiler/version.js";
 import { compileCommand, dumpCommand, infoCommand, runCommand } from "./commands.js";
+import { sampleCommand, trainCommand } from "./train.js";
 import { UsageError } from "./compile-spec.js";
 import { processIO, type CliIO } from "./io.js";
 
@@ -46,6 +47,34 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     .option("--check", "compare with the float64 reference interpreter")
     .action(async (spec, flags) => void (code = await runCommand(spec, flags, io)));
 
+  program
+    .command("train")
+    .description("train a spec's model with its `train` declaration, writing checkpoints and a loss curve")
+    .argument("<spec>", "the .flow file")
+    .option("-o, --out <dir>", "run directory (default: runs/<spec name>)")
+    .option("--training <name>", "which `train` declaration (default: the first)")
+    .option("--steps <n>", "total number of steps (default: the spec's `steps`)")
+    .option("--lr <x>", "base learning rate (default: the optimizer's `lr`)")
+    .option("--resume", "continue from the run directory's checkpoint, bit for bit")
+    .option("--checkpoint-every <n>", "steps between checkpoints")
+    .option("--threads <n>", "ONNX Runtime intra-op threads", "1")
+    .option("--set <name=value>", "override a model hyper-parameter (repeatable)", collect)
+    .option("--seed <n>", "seed of parameter initialization", "0")
+    .action(async (spec, flags) => void (code = await trainCommand(spec, flags, io)));
+
+  program
+    .command("sample")
+    .description("draw samples from a trained run with one of its model's samplers")
+    .argument("<run>", "a run directory written by `flowc train`")
+    .option("--sampler <name>", "sampler name (default: the first)")
+    .option("-n <count>", "number of samples", "1000")
+    .option("--seed <n>", "seed of the sampler's noise", "0")
+    .option("-o, --out <file>", "where to write the samples (.npy)")
+    .option("--png <file>", "also write a scatter plot of the samples over the data (2-D only)")
+    .option("--no-ema", "use the trained weights even when the run kept an EMA")
+    .option("--threads <n>", "ONNX Runtime intra-op threads", "1")
+    .action(async (run, flags) => void (code = await sampleCommand(run, { ...flags, noEma: flags.ema === false }, io)));
+
   try {
     await program.parseAsync([...argv], { from: "user" });
   } catch (e) {
@@ -61,6 +90,11 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
 
 // Run when executed as a program (not when imported by tests).
 if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith("/flowc") || process.argv[1]?.endsWith("cli/main.js")) {
+  // `flowc info spec | head` closes stdout early: that is not an error.
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
   runCli(process.argv.slice(2)).then(
     (code) => (process.exitCode = code),
     (e) => {

@@ -18,6 +18,13 @@ import { manifestGraph, type Manifest } from "./artifacts/manifest.js";
 import type { EvaluatedArg } from "./elaborate/builtins.js";
 import type { Value } from "./elaborate/values.js";
 import { FLOWC_VERSION } from "./version.js";
+import { buildTraining, type TrainingArtifacts } from "./train/train-step.js";
+import { trainingManifest } from "./artifacts/manifest.js";
+
+/** A graph under another name (graph names become file names). */
+function renamed(graph: Graph, name: string): Graph {
+  return { ...graph, name };
+}
 
 export type Stage = "ast" | "typed" | "ir" | "onnx";
 
@@ -43,6 +50,9 @@ export interface CompiledGraph {
   readonly fn: string;
   readonly graph: Graph;
   readonly onnx?: Uint8Array;
+  readonly kind?: "function" | "sampler" | "train_step" | "eval";
+  /** Training graphs take every parameter as an input; inference graphs follow `paramsAs`. */
+  readonly paramsAs?: "initializers" | "inputs";
 }
 
 export interface CompileResult {
@@ -54,12 +64,15 @@ export interface CompileResult {
   readonly manifest?: Manifest;
   /** One line per typed binding (stage "typed"). */
   readonly typedLog: string[];
+  /** The `train` declarations of the spec, compiled. */
+  readonly trainings: TrainingArtifacts[];
 }
 
 export function compile(options: CompileOptions): CompileResult {
   const diagnostics: Diagnostic[] = [];
   const typedLog: string[] = [];
   const graphs: CompiledGraph[] = [];
+  const trainings: TrainingArtifacts[] = [];
   let sources: ReadonlyMap<string, string> = new Map();
   let program: Program | undefined;
   let manifest: Manifest | undefined;
@@ -68,34 +81,54 @@ export function compile(options: CompileOptions): CompileResult {
     const text = options.text ?? fs.read(options.entry);
     if (text === undefined) {
       diagnostics.push(diagnostic("E0800", NO_SPAN, `cannot read \`${options.entry}\``, { help: "check the path; specs are .flow files" }));
-      return { diagnostics, sources, graphs, typedLog };
+      return { diagnostics, sources, graphs, typedLog, trainings };
     }
     const load = loadProgram(options.entry, fs, text);
     sources = load.sources;
     diagnostics.push(...load.diagnostics);
     program = load.entry?.program;
-    if (!load.entry || hasErrors(diagnostics) || options.stage === "ast") return { diagnostics, sources, program, graphs, typedLog };
+    if (!load.entry || hasErrors(diagnostics) || options.stage === "ast") return { diagnostics, sources, program, graphs, typedLog, trainings };
 
     const { scopes, diagnostics: scopeDiagnostics } = buildScopes(load);
     diagnostics.push(...scopeDiagnostics);
     const preludeScope = load.prelude ? scopes.get(load.prelude) : undefined;
     for (const file of load.files.values()) diagnostics.push(...resolveNames(file, scopes.get(file)!, preludeScope));
-    if (hasErrors(diagnostics)) return { diagnostics, sources, program, graphs, typedLog };
+    if (hasErrors(diagnostics)) return { diagnostics, sources, program, graphs, typedLog, trainings };
 
     const seed = options.seed ?? 0;
+    const initialValues = new Map<string, Float32Array | Int32Array>();
     const elaborator = new Elaborator(
       { scopes, prelude: load.prelude },
-      { training: false, initialValue: (slot) => initialValue(slot, seed), typedLog: options.stage === "typed" ? typedLog : undefined },
+      {
+        initialValue: (slot) => {
+          let v = initialValues.get(slot.fullName);
+          if (!v) initialValues.set(slot.fullName, (v = initialValue(slot, seed)));
+          return v;
+        },
+        typedLog: options.stage === "typed" ? typedLog : undefined,
+      },
     );
     graphs.push(...elaborateModels(elaborator, load.entry, options, diagnostics));
-    if (hasErrors(diagnostics) || options.stage === "typed" || options.stage === "ir") return { diagnostics, sources, program, graphs, typedLog };
+    for (const decl of load.entry.program.items) {
+      if (decl.kind !== "TrainDecl") continue;
+      try {
+        const t = buildTraining(elaborator, decl, load.entry, load.optim!);
+        trainings.push(t);
+        graphs.push({ model: t.model.decl.name.name, fn: "train_step", graph: renamed(t.trainStep, `${t.name}.train_step`), paramsAs: "inputs", kind: "train_step" });
+        graphs.push({ model: t.model.decl.name.name, fn: "eval", graph: renamed(t.eval, `${t.name}.eval`), paramsAs: "inputs", kind: "eval" });
+      } catch (e) {
+        if (e instanceof CompileError) diagnostics.push(e.diagnostic);
+        else throw e;
+      }
+    }
+    if (hasErrors(diagnostics) || options.stage === "typed" || options.stage === "ir") return { diagnostics, sources, program, graphs, typedLog, trainings };
 
     const paramsAs = options.paramsAs ?? "initializers";
     for (let i = 0; i < graphs.length; i++) {
       const g = graphs[i]!;
       const problems = verifyGraph(g.graph);
       if (problems.length) throw new Error(`IR verification failed for ${g.graph.name}: ${problems.join("; ")}`);
-      graphs[i] = { ...g, onnx: lowerGraph(g.graph, { paramsAs }) };
+      graphs[i] = { ...g, onnx: lowerGraph(g.graph, { paramsAs: g.paramsAs ?? paramsAs }) };
     }
     manifest = {
       flowc: FLOWC_VERSION,
@@ -104,12 +137,13 @@ export function compile(options: CompileOptions): CompileResult {
       seed,
       opset: 17,
       irVersion: 8,
-      graphs: graphs.map((g) => manifestGraph(g.graph, g.model, g.fn, paramsAs)),
+      graphs: graphs.map((g) => manifestGraph(g.graph, g.model, g.fn, g.paramsAs ?? paramsAs, g.kind ?? "function")),
+      trainings: trainings.map((t) => trainingManifest(t)),
     };
   } catch (e) {
     diagnostics.push(internalError(e));
   }
-  return { diagnostics, sources, program, graphs, manifest, typedLog };
+  return { diagnostics, sources, program, graphs, manifest, typedLog, trainings };
 }
 
 /** Instantiates each selected model with its default (or overridden) hyper-parameters and builds a graph per function. */
@@ -144,6 +178,10 @@ function elaborateModels(el: Elaborator, entry: LoadedFile, options: CompileOpti
         const name = fnName || "forward";
         const graph = el.buildFunctionGraph(`${model.name.name}.${name}`, el.methodClosure(inst, fn));
         out.push({ model: model.name.name, fn: name, graph });
+      }
+      for (const sampler of inst.samplers) {
+        const graph = el.buildFunctionGraph(`${model.name.name}.${sampler.name.name}`, el.methodClosure(inst, sampler));
+        out.push({ model: model.name.name, fn: sampler.name.name, graph, kind: "sampler" });
       }
     } catch (e) {
       if (e instanceof CompileError) diagnostics.push(e.diagnostic);

@@ -45,12 +45,17 @@ export class GraphSession {
     return out;
   }
 
+  /** Runs with ONNX Runtime tensors in and out: the training loop feeds outputs back without copies. */
+  async runTensors(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+    return (await this.session.run(feeds)) as Record<string, ort.Tensor>;
+  }
+
   async release(): Promise<void> {
     await this.session.release();
   }
 }
 
-function toOrt(t: HostTensor): ort.Tensor {
+export function toOrt(t: HostTensor): ort.Tensor {
   switch (t.dtype) {
     case "f32":
       return new ort.Tensor("float32", t.data as Float32Array, [...t.shape]);
@@ -61,7 +66,7 @@ function toOrt(t: HostTensor): ort.Tensor {
   }
 }
 
-function fromOrt(t: ort.Tensor): HostTensor {
+export function fromOrt(t: ort.Tensor): HostTensor {
   const shape = [...t.dims];
   switch (t.type) {
     case "float32":

@@ -4,6 +4,7 @@
 import { dimToString, dimValue } from "../ir/dims.js";
 import type { Graph, NoiseSpec, Role } from "../ir/graph.js";
 import type { DType, TensorType } from "../ir/types.js";
+import type { TrainingArtifacts } from "../train/train-step.js";
 
 export interface ManifestTensor {
   readonly name: string;
@@ -14,6 +15,10 @@ export interface ManifestTensor {
   /** For params and state: stored as ONNX initializers, or expected as graph inputs. */
   readonly storage?: "initializer" | "input";
   readonly noise?: NoiseSpec;
+  /** Run-time hyper-parameters: the value fed when none is given. */
+  readonly default?: number;
+  /** Outputs that are the next value of an input (parameters, optimizer and layer state). */
+  readonly updates?: string;
 }
 
 export interface ManifestGraph {
@@ -21,8 +26,47 @@ export interface ManifestGraph {
   readonly file: string;
   readonly model: string;
   readonly function: string;
+  /** What the graph is for: a model function, a sampler, a training step or a loss evaluation. */
+  readonly kind: "function" | "sampler" | "train_step" | "eval";
   readonly inputs: ManifestTensor[];
   readonly outputs: ManifestTensor[];
+}
+
+/** A `train` declaration: which graphs to run and how. */
+export interface ManifestTraining {
+  readonly name: string;
+  readonly model: string;
+  readonly trainStep: string;
+  readonly eval: string;
+  readonly data: { readonly source: string; readonly args: Readonly<Record<string, number | string | boolean>> };
+  readonly optimizer: string;
+  readonly batch: number;
+  readonly steps: number;
+  readonly seed: number;
+  readonly ema: number;
+  readonly clip: number;
+  readonly schedule: string;
+  readonly warmup: number;
+  readonly logEvery: number;
+}
+
+export function trainingManifest(t: TrainingArtifacts): ManifestTraining {
+  return {
+    name: t.name,
+    model: t.model.decl.name.name,
+    trainStep: `${t.name}.train_step`,
+    eval: `${t.name}.eval`,
+    data: { source: t.data.source, args: t.data.args },
+    optimizer: t.config.optimizer.decl.name.name,
+    batch: t.config.batch,
+    steps: t.config.steps,
+    seed: t.config.seed,
+    ema: t.config.ema,
+    clip: t.config.clip,
+    schedule: t.config.schedule,
+    warmup: t.config.warmup,
+    logEvery: t.config.logEvery,
+  };
 }
 
 export interface Manifest {
@@ -33,18 +77,20 @@ export interface Manifest {
   readonly opset: number;
   readonly irVersion: number;
   readonly graphs: ManifestGraph[];
+  readonly trainings: ManifestTraining[];
 }
 
 export function manifestShape(t: TensorType): (number | string)[] {
   return t.shape.map((d) => dimValue(d) ?? dimToString(d));
 }
 
-export function manifestGraph(graph: Graph, model: string, fn: string, paramsAs: "initializers" | "inputs"): ManifestGraph {
+export function manifestGraph(graph: Graph, model: string, fn: string, paramsAs: "initializers" | "inputs", kind: ManifestGraph["kind"]): ManifestGraph {
   return {
     name: graph.name,
     file: `${graph.name}.onnx`,
     model,
     function: fn,
+    kind,
     inputs: graph.inputs.map((i) => ({
       name: i.name,
       role: i.role,
@@ -52,7 +98,14 @@ export function manifestGraph(graph: Graph, model: string, fn: string, paramsAs:
       shape: manifestShape(graph.values[i.value]!),
       ...(i.role === "param" || i.role === "state" ? { storage: paramsAs === "inputs" ? ("input" as const) : ("initializer" as const) } : {}),
       ...(i.noise ? { noise: i.noise } : {}),
+      ...(i.default !== undefined ? { default: i.default } : {}),
     })),
-    outputs: graph.outputs.map((o) => ({ name: o.name, role: o.role, dtype: graph.values[o.value]!.dtype, shape: manifestShape(graph.values[o.value]!) })),
+    outputs: graph.outputs.map((o) => ({
+      name: o.name,
+      role: o.role,
+      dtype: graph.values[o.value]!.dtype,
+      shape: manifestShape(graph.values[o.value]!),
+      ...(o.updates ? { updates: o.updates } : {}),
+    })),
   };
 }

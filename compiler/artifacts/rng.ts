@@ -17,12 +17,18 @@ export class RandomStream {
     return new RandomStream(xoroshiro128plus(digest.readInt32LE(0)));
   }
 
+  /** Restores a stream saved with `state()` (generator state, then the pending normal if any). */
   static fromState(state: readonly number[]): RandomStream {
-    return new RandomStream(xoroshiro128plusFromState(state));
+    const stream = new RandomStream(xoroshiro128plusFromState(state.slice(0, 4)));
+    if (state[4] === 1) stream.spareNormal = state[5];
+    return stream;
   }
 
+  /** Everything needed to continue this stream bit for bit (JSON-safe numbers). */
   state(): number[] {
-    return [...this.gen.getState()];
+    const gen = [...this.gen.getState()];
+    if (gen.length !== 4) throw new Error("unexpected generator state size");
+    return this.spareNormal === undefined ? [...gen, 0, 0] : [...gen, 1, this.spareNormal];
   }
 
   /** Uniform in [0, 1). */

@@ -57,6 +57,8 @@ export const DIAGNOSTIC_CODES = {
   E0503: "missing argument",
   E0504: "positional argument after named argument",
   E0505: "recursion is not allowed",
+  E0506: "no derivative rule",
+  E0507: "not differentiable",
   // --- modules, parameters, state ---
   E0600: "module has no forward function",
   E0601: "unknown module member",
@@ -70,6 +72,9 @@ export const DIAGNOSTIC_CODES = {
   E0702: "random draw outside a function body",
   E0703: "entry point parameter without a tensor type",
   E0704: "value cannot be an output",
+  E0705: "invalid training configuration",
+  E0706: "a loss must be a scalar",
+  E0707: "not an optimizer",
   // --- command line, files and runtime ---
   E0800: "cannot read file",
   E0801: "invalid command-line value",

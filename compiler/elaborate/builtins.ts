@@ -452,6 +452,8 @@ const table: Record<string, BuiltinImpl> = {
     return emitTensor(el, "arange", [], { n, dtype: "i32" }, span);
   },
   zeros: filled("zeros", 0),
+  zeros_like: filledLike("zeros_like", 0),
+  ones_like: filledLike("ones_like", 1),
   ones: filled("ones", 1),
   full(el, args, span) {
     const b = bind("full", [p("shape"), p("value")], args, span);
@@ -543,6 +545,14 @@ const table: Record<string, BuiltinImpl> = {
   "toy.spirals": toySource("spirals", [["noise", 0.05]]),
   "toy.rings": toySource("rings", [["noise", 0.05]]),
 };
+
+function filledLike(name: string, value: number): BuiltinImpl {
+  return (el, args, span) => {
+    const b = bind(name, [p("x")], args, span);
+    const x = tensorArg(el, b, "x", name);
+    return emitTensor(el, "expand", [scalarConstant(el, value, x.type.dtype, span).id], { shape: [...x.type.shape] }, span);
+  };
+}
 
 function filled(name: string, value: number): BuiltinImpl {
   return (el, args, span) => {

@@ -7,10 +7,10 @@ import type * as A from "../../grammar/ast.js";
 import { CompileError, diagnostic, fail, type RelatedNote } from "../diagnostics/index.js";
 import type { Span } from "../source.js";
 import { GraphBuilder } from "../ir/builder.js";
-import { dimEquals, type Dim } from "../ir/dims.js";
+import { dimEquals, dimSym, type Dim } from "../ir/dims.js";
 import type { Attrs, ValueId } from "../ir/graph.js";
 import { ShapeRuleError } from "../ir/primitive.js";
-import { shapeToString, typeToString, type TensorType } from "../ir/types.js";
+import { shapeToString, typesEqual, typeToString, type TensorType } from "../ir/types.js";
 import type { LoadedFile } from "../sema/loader.js";
 import { suggestion, type FileScope, type TopBinding } from "../sema/scope.js";
 import { BUILTINS, type EvaluatedArg } from "./builtins.js";
@@ -34,8 +34,6 @@ export interface ProgramScopes {
 }
 
 export interface ElaborateOptions {
-  /** `training` as seen by the spec (train/eval behaviour of layers). */
-  readonly training: boolean;
   /** Initial value of a parameter or state slot (row-major). */
   readonly initialValue: (slot: ParamSlot) => Float32Array | Int32Array;
   /** When given, receives one line per typed binding for `flowc dump --stage typed`. */
@@ -43,14 +41,17 @@ export interface ElaborateOptions {
 }
 
 type Closure = Extract<Value, { kind: "closure" }>;
+type Callable = Closure["fn"];
 
 export class Elaborator implements TensorCtx {
   private builder?: GraphBuilder;
+  /** What `training` reads in the spec while the current graph is built. */
+  private training = false;
   private readonly paramTensors = new Map<ParamSlot, TensorValue>();
   private readonly stateUpdates = new Map<ParamSlot, ValueId>();
   private readonly dimSources = new Map<string, { value: ValueId; axis: number }>();
   private readonly noiseNames = new Set<string>();
-  private readonly callStack: (A.FnDecl | A.LambdaExpr)[] = [];
+  private readonly callStack: Callable[] = [];
   private readonly fileEnvs = new Map<LoadedFile, Env>();
   private readonly topValues = new Map<TopBinding, Value>();
   private readonly evaluatingTop = new Set<TopBinding>();
@@ -99,7 +100,7 @@ export class Elaborator implements TensorCtx {
   private lookupTop(file: LoadedFile, name: string): Value | undefined {
     const binding = this.program.scopes.get(file)?.get(name) ?? (this.program.prelude ? this.program.scopes.get(this.program.prelude)?.get(name) : undefined);
     if (binding) return this.bindingValue(binding);
-    if (name === "training") return { kind: "bool", value: this.options.training };
+    if (name === "training") return { kind: "bool", value: this.training };
     if (BUILTINS.has(name)) return { kind: "builtin", name };
     return undefined;
   }
@@ -161,7 +162,23 @@ export class Elaborator implements TensorCtx {
       fail("E0200", span, `\`${name}\` is not defined here`, {
         help: suggestion(name, frame.env.names()) ?? "it may be declared in a branch of `if` that was not taken for these hyper-parameters",
       });
-    return v.kind === "param" ? this.paramTensor(v.slot) : v;
+    if (v.kind === "param") return this.paramTensor(v.slot);
+    if (v.kind === "hyper") return this.hyperTensor(v, span);
+    return v;
+  }
+
+  private readonly hyperTensors = new Map<string, TensorValue>();
+
+  private hyperTensor(h: Extract<Value, { kind: "hyper" }>, span: Span): TensorValue {
+    const existing = this.hyperTensors.get(h.name);
+    if (existing) return existing;
+    if (!this.builder)
+      fail("E0302", span, `\`${h.name}\` is a run-time hyper-parameter (a tensor) and cannot be used at compile time`, {
+        help: "declare it as `float` instead of `f32` if it must be known when compiling",
+      });
+    const t = tensorValue(this, this.builder.input(h.name, h.type, "hyper", { default: h.default }));
+    this.hyperTensors.set(h.name, t);
+    return t;
   }
 
   private paramTensor(slot: ParamSlot): TensorValue {
@@ -360,6 +377,7 @@ export class Elaborator implements TensorCtx {
     for (let i = 1; this.noiseNames.has(name); i++) name = `${base}.${i}`;
     this.noiseNames.add(name);
     const id = this.builder.input(name, { dtype: "f32", shape: dist.shape }, "noise", { noise: { distribution: dist.name, args: dist.args } });
+    this.registerDimSources(id, dist.shape);
     const t = tensorValue(this, id);
     this.log(s.span, `${s.name.name} ~ ${dist.name}`, t);
     return t;
@@ -421,8 +439,9 @@ export class Elaborator implements TensorCtx {
     }
   }
 
-  methodClosure(inst: ModuleInstance, fn: A.FnDecl): Closure {
-    return { kind: "closure", fn, env: inst.env, file: inst.file, self: inst, name: `${inst.decl.name.name}${fn.name ? `.${fn.name.name}` : ""}` };
+  methodClosure(inst: ModuleInstance, fn: A.FnDecl | A.LossDecl | A.SamplerDecl): Closure {
+    const what = fn.kind === "LossDecl" ? `loss${fn.name ? ` ${fn.name.name}` : ""}` : fn.name?.name;
+    return { kind: "closure", fn, env: inst.env, file: inst.file, self: inst, name: `${inst.decl.name.name}${what ? `.${what}` : ""}` };
   }
 
   /** Binds arguments to parameters by position and name, with defaults; reports arity errors. */
@@ -466,7 +485,7 @@ export class Elaborator implements TensorCtx {
     return bound;
   }
 
-  callClosure(c: Closure, args: readonly EvaluatedArg[], span: Span): Value {
+  callClosure(c: Closure, args: readonly EvaluatedArg[], span: Span, predefined?: ReadonlyMap<string, Value>): Value {
     if (this.callStack.includes(c.fn))
       fail("E0505", span, `\`${c.name}\` calls itself; recursion is not allowed`, { help: "use `fold` over a list, or a fixed number of steps with `range`" });
     const defFrame: Frame = { env: c.env, file: c.file, self: c.self };
@@ -479,6 +498,7 @@ export class Elaborator implements TensorCtx {
       env.define(p.name.name, value);
     }
     for (const [name, d] of dims) if (name !== "..." && !Array.isArray(d) && c.env.lookup(name) === undefined) env.define(name, dimOrInt(d as Dim));
+    for (const [name, v] of predefined ?? []) env.define(name, v);
     this.callStack.push(c.fn);
     let result: Value;
     try {
@@ -486,7 +506,7 @@ export class Elaborator implements TensorCtx {
     } finally {
       this.callStack.pop();
     }
-    const returnType = c.fn.kind === "FnDecl" ? c.fn.returnType : undefined;
+    const returnType = c.fn.kind === "FnDecl" || c.fn.kind === "SamplerDecl" ? c.fn.returnType : undefined;
     if (returnType) result = checkValue(this.builder ? this : undefined, result, returnType, env, dims, `the result of \`${c.name}\``, c.fn.body.span);
     if (result.kind === "tensor") this.log(span, `${c.name}(...)`, result);
     return result;
@@ -513,6 +533,19 @@ export class Elaborator implements TensorCtx {
     }
   }
 
+  /**
+   * Instantiates the module an expression names, as `train` and claims do: `rf`, `rf(d: 3)`,
+   * `adam(lr: 1e-3)`. `what` says what it must be, for the error message.
+   */
+  instantiateExpr(e: A.Expr, frame: Frame, path: string, what: string): ModuleInstance {
+    const callee = e.kind === "Call" ? this.expr(e.callee, frame) : this.expr(e, frame);
+    if (callee.kind === "module" && e.kind !== "Call") return callee.instance;
+    if (callee.kind !== "module-decl")
+      return fail("E0300", e.kind === "Call" ? e.callee.span : e.span, `expected ${what}, found ${describe(callee)}`);
+    const args = e.kind === "Call" ? this.evaluateArgs(e.args, frame) : [];
+    return this.instantiate(callee.decl, callee.file, args, path, e.span);
+  }
+
   /** Instantiates a module or model with hyper-parameter arguments. */
   instantiate(decl: A.ModuleDecl | A.ModelDecl, file: LoadedFile, args: readonly EvaluatedArg[], path: string, span: Span): ModuleInstance {
     const fileFrame: Frame = { env: this.fileEnv(file), file };
@@ -521,6 +554,12 @@ export class Elaborator implements TensorCtx {
     const hyper = new Map<string, Value>();
     for (const p of decl.params) {
       const arg = bound.get(p.name.name)!;
+      if (p.type?.kind === "TensorType") {
+        const runtime = this.runtimeHyper(p, arg, path);
+        env.define(p.name.name, runtime);
+        hyper.set(p.name.name, runtime);
+        continue;
+      }
       const v = p.type ? checkValue(undefined, arg.value, p.type, env, new Map(), `hyper-parameter \`${p.name.name}\` of \`${decl.name.name}\``, arg.span) : arg.value;
       env.define(p.name.name, v);
       hyper.set(p.name.name, v);
@@ -534,6 +573,18 @@ export class Elaborator implements TensorCtx {
       this.builder = saved;
     }
     return inst;
+  }
+
+  /** A hyper-parameter with a tensor type: a scalar fed at run time, with a compile-time default. */
+  private runtimeHyper(p: A.Param, arg: { value: Value; span: Span }, path: string): Value {
+    const t = p.type as A.TensorTypeExpr;
+    if (t.dims && t.dims.length > 0)
+      fail("E0300", p.type!.span, `a run-time hyper-parameter must be a scalar such as \`f32\`, not ${t.dtype}[...]`, { help: "pass tensors as function arguments instead" });
+    const v = arg.value;
+    if (v.kind === "hyper") return v; // passed through from an enclosing module
+    if (v.kind !== "int" && v.kind !== "float")
+      fail("E0300", arg.span, `the run-time hyper-parameter \`${p.name.name}\` needs a number as its default, found ${describe(v)}`);
+    return { kind: "hyper", name: path ? `${path}.${p.name.name}` : p.name.name, type: { dtype: t.dtype, shape: [] }, default: v.value };
   }
 
   private moduleItems(items: readonly A.ModuleItem[], inst: ModuleInstance): void {
@@ -606,42 +657,129 @@ export class Elaborator implements TensorCtx {
 
   // ------------------------------------------------------------------ graphs
 
-  /**
-   * Builds one graph whose inputs are the parameters of `fn` (with their declared tensor types;
-   * free sizes become symbolic dims) and whose outputs are its result and any updated state.
-   */
-  buildFunctionGraph(graphName: string, closure: Closure): ReturnType<GraphBuilder["finish"]> {
-    this.builder = new GraphBuilder(graphName);
+  /** Starts a new graph; `training` is what the spec's `training` reads while it is built. */
+  beginGraph(name: string, training: boolean): GraphBuilder {
+    this.builder = new GraphBuilder(name);
+    this.training = training;
     this.paramTensors.clear();
+    this.hyperTensors.clear();
     this.stateUpdates.clear();
     this.dimSources.clear();
     this.noiseNames.clear();
-    try {
-      const dims: DimBindings = new Map();
-      const args: EvaluatedArg[] = [];
-      for (const p of closure.fn.params) {
-        if (!p.type || p.type.kind !== "TensorType")
-          fail("E0703", p.span, `\`${p.name.name}\` is a parameter of the entry point \`${closure.name}\`, so it needs a tensor type`, {
-            help: `annotate it, e.g. \`${p.name.name}: f32[B, d]\``,
-          });
-        const type = evalTensorType(p.type, closure.env, dims, true);
-        const id = this.builder.input(p.name.name, type, "input");
-        type.shape.forEach((d, axis) => {
-          const sym = [...d.keys()];
-          if (sym.length === 1 && sym[0] && !sym[0].includes("*") && d.get(sym[0]) === 1 && !this.dimSources.has(sym[0])) this.dimSources.set(sym[0], { value: id, axis });
+    this.entryInputs.clear();
+    return this.builder;
+  }
+
+  /** Ends the current graph (after its outputs were added). */
+  endGraph(): ReturnType<GraphBuilder["finish"]> {
+    const graph = this.builder!.finish();
+    this.builder = undefined;
+    return graph;
+  }
+
+  /** Aborts the current graph after an error. */
+  abandonGraph(): void {
+    this.builder = undefined;
+  }
+
+  /**
+   * Makes graph inputs (role `input`) for the parameters of an entry function from their declared
+   * tensor types; free sizes become symbolic dims. Inputs already created (by an earlier entry of
+   * the same graph, e.g. a second loss) are shared by name.
+   */
+  entryArguments(closure: Closure): EvaluatedArg[] {
+    const builder = this.builder!;
+    const dims: DimBindings = new Map();
+    const args: EvaluatedArg[] = [];
+    for (const p of closure.fn.params) {
+      if (p.default && p.type?.kind !== "TensorType") continue; // a compile-time parameter: its default applies
+      if (!p.type || p.type.kind !== "TensorType")
+        fail("E0703", p.span, `\`${p.name.name}\` is a parameter of the entry point \`${closure.name}\`, so it needs a tensor type`, {
+          help: `annotate it, e.g. \`${p.name.name}: f32[B, d]\``,
         });
-        args.push({ name: p.name.name, value: tensorValue(this, id), span: p.span });
+      const type = evalTensorType(p.type, closure.env, dims, true);
+      const existing = this.entryInputs.get(p.name.name);
+      if (existing) {
+        if (!typesEqual(existing.type, type))
+          fail("E0401", p.span, `\`${p.name.name}\` is ${typeToString(type)} here but ${typeToString(existing.type)} in another entry of this graph`);
+        args.push({ name: p.name.name, value: existing, span: p.span });
+        continue;
       }
-      const result = this.callClosure(closure, args, closure.fn.span);
+      const id = builder.input(p.name.name, type, "input");
+      this.registerDimSources(id, type.shape);
+      const value = tensorValue(this, id);
+      this.entryInputs.set(p.name.name, value);
+      args.push({ name: p.name.name, value, span: p.span });
+    }
+    return args;
+  }
+
+  private readonly entryInputs = new Map<string, TensorValue>();
+
+  /** Records which graph input carries each pure symbolic size, so sizes can be read at run time. */
+  private registerDimSources(id: ValueId, shape: readonly Dim[]): void {
+    shape.forEach((d, axis) => {
+      const sym = [...d.keys()];
+      if (sym.length === 1 && sym[0] && !sym[0].includes("*") && d.get(sym[0]) === 1 && !this.dimSources.has(sym[0])) this.dimSources.set(sym[0], { value: id, axis });
+    });
+  }
+
+  /**
+   * Builds one inference graph whose inputs are the parameters of `fn` and whose outputs are its
+   * result and any updated state.
+   */
+  buildFunctionGraph(graphName: string, closure: Closure): ReturnType<GraphBuilder["finish"]> {
+    this.beginGraph(graphName, false);
+    try {
+      const result = this.callClosure(closure, this.entryArguments(closure), closure.fn.span, this.freeResultSizes(closure));
       this.addOutputs(result, "output", closure.fn.body.span);
-      for (const [slot, value] of this.stateUpdates) this.builder.output(`${slot.fullName}.next`, value, "state");
-      return this.builder.finish();
+      this.addStateOutputs();
+      return this.endGraph();
     } finally {
       this.builder = undefined;
     }
   }
 
-  private addOutputs(v: Value, name: string, span: Span): void {
+  /**
+   * Sizes named only in an entry's result type (`sampler euler() -> f32[N, d]`) are symbolic sizes
+   * of the graph: the body can use them (`normal([N, d])`), and the graph works for any N.
+   */
+  private freeResultSizes(closure: Closure): Map<string, Value> {
+    const out = new Map<string, Value>();
+    const returnType = closure.fn.kind === "FnDecl" || closure.fn.kind === "SamplerDecl" ? closure.fn.returnType : undefined;
+    if (returnType?.kind !== "TensorType") return out;
+    const bound = new Set(closure.fn.params.flatMap((p) => (p.type?.kind === "TensorType" ? (p.type.dims ?? []) : [])).flatMap((d) => (d.kind === "DimName" ? [d.name] : [])));
+    for (const d of returnType.dims ?? [])
+      if (d.kind === "DimName" && !bound.has(d.name) && closure.env.lookup(d.name) === undefined) out.set(d.name, { kind: "dim", dim: dimSym(d.name) });
+    return out;
+  }
+
+  /** The new values of layer state assigned with `set` in this graph, as outputs that update their inputs. */
+  addStateOutputs(): void {
+    for (const [slot, value] of this.stateUpdates) this.builder!.output(`${slot.fullName}.next`, value, "state", slot.fullName);
+  }
+
+  /** The graph tensor of a parameter or state slot (created as an input on first use). */
+  slotTensor(slot: ParamSlot): TensorValue {
+    return this.paramTensor(slot);
+  }
+
+  /** The initial value of a parameter or state slot (the spec's seed). */
+  initialValueOf(slot: ParamSlot): Float32Array | Int32Array {
+    return this.options.initialValue(slot);
+  }
+
+  /** Whether a slot was read by the graph built so far. */
+  slotUsed(slot: ParamSlot): boolean {
+    return this.paramTensors.has(slot);
+  }
+
+  /** Layer-state slots given a new value by `set` in the current graph. */
+  updatedState(): ReadonlyMap<ParamSlot, ValueId> {
+    return this.stateUpdates;
+  }
+
+  addOutputs(v: Value, name: string, span: Span): void {
     if (v.kind === "tuple" || v.kind === "list") {
       v.items.forEach((item, i) => this.addOutputs(item, `${name}.${i}`, span));
       return;

@@ -23,13 +23,19 @@ export type Value =
   | { readonly kind: "tensor"; readonly id: ValueId; readonly type: TensorType }
   | { readonly kind: "tuple"; readonly items: readonly Value[] }
   | { readonly kind: "list"; readonly items: readonly Value[] }
-  | { readonly kind: "closure"; readonly fn: A.FnDecl | A.LambdaExpr; readonly env: Env; readonly file: LoadedFile; readonly self?: ModuleInstance; readonly name: string }
+  | { readonly kind: "closure"; readonly fn: A.FnDecl | A.LambdaExpr | A.LossDecl | A.SamplerDecl; readonly env: Env; readonly file: LoadedFile; readonly self?: ModuleInstance; readonly name: string }
   | { readonly kind: "builtin"; readonly name: string }
   | { readonly kind: "module-decl"; readonly decl: A.ModuleDecl | A.ModelDecl; readonly file: LoadedFile }
   | { readonly kind: "module"; readonly instance: ModuleInstance }
   | { readonly kind: "namespace"; readonly name: string; readonly lookup: (member: string) => Value | undefined; readonly members: () => string[] }
   /** A parameter or state slot of a module instance; reading it yields the graph's tensor for it. */
   | { readonly kind: "param"; readonly slot: ParamSlot }
+  /**
+   * A run-time hyper-parameter: a module hyper-parameter declared with a tensor type
+   * (`lr: f32 = 1e-3`). Reading it in a graph makes it a graph input with role `hyper`, so its
+   * value (a learning-rate schedule, a guidance scale) can change without recompiling.
+   */
+  | { readonly kind: "hyper"; readonly name: string; readonly type: TensorType; readonly default: number }
   /** A data source (`toy.moons(noise: 0.05)`), consumed by `train` declarations. */
   | { readonly kind: "data"; readonly source: string; readonly args: Readonly<Record<string, number | string | boolean>> }
   /** A distribution, e.g. `normal([B, d], std: 0.5)`: used with `~` (draws) and parameter initializers. */
@@ -75,6 +81,8 @@ export function describe(v: Value): string {
       return `the distribution \`${v.name}\``;
     case "param":
       return `the ${v.slot.role} \`${v.slot.fullName}\``;
+    case "hyper":
+      return `the run-time hyper-parameter \`${v.name}\``;
     case "data":
       return `the data source \`${v.source}\``;
   }

@@ -30,7 +30,7 @@ export class GraphBuilder {
     return this.inputNames.has(name);
   }
 
-  input(name: string, type: TensorType, role: Role, extra: { initial?: Float32Array | Int32Array; noise?: NoiseSpec } = {}): ValueId {
+  input(name: string, type: TensorType, role: Role, extra: { initial?: Float32Array | Int32Array; noise?: NoiseSpec; default?: number } = {}): ValueId {
     if (this.inputNames.has(name)) throw new Error(`IR: duplicate graph input ${name}`);
     this.inputNames.add(name);
     const v = this.newValue(type);
@@ -53,8 +53,18 @@ export class GraphBuilder {
     return this.emit(op, inputs, attrs, span)[0]!;
   }
 
-  output(name: string, value: ValueId, role: Role = "output"): void {
-    this.outputs.push({ name, value, role });
+  output(name: string, value: ValueId, role: Role = "output", updates?: string): void {
+    this.outputs.push({ name, value, role, ...(updates ? { updates } : {}) });
+  }
+
+  /** Number of nodes emitted so far; with `nodesFrom` it delimits the nodes of one computation. */
+  get nodeCount(): number {
+    return this.nodes.length;
+  }
+
+  /** The nodes emitted since `start` (a previous `nodeCount`), in order. */
+  nodesFrom(start: number): readonly Node[] {
+    return this.nodes.slice(start);
   }
 
   finish(): Graph {

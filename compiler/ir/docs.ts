@@ -1,18 +1,25 @@
 // The primitives reference (docs/primitives.md), generated from the registry so it cannot drift.
 // test/ir/docs.test.ts fails when the checked-in file is stale; UPDATE_DOCS=1 rewrites it.
 
+import type { PrimitiveDef } from "./primitive.js";
 import { allPrimitives } from "./primitives/registry.js";
 
 function cell(text: string): string {
   return text.replace(/\|/g, "\\|");
 }
 
-/** One row per primitive: name, arity, doc, minimum ONNX opset, WebGPU support. */
+/** Whether autodiff has rules for the primitive, or why its derivative is zero. */
+function derivativeCell(p: PrimitiveDef): string {
+  if (p.nonDifferentiable !== undefined) return `zero (${cell(p.nonDifferentiable)})`;
+  return p.jvp && p.vjp ? "JVP, VJP" : "**missing**";
+}
+
+/** One row per primitive: name, arity, doc, minimum ONNX opset, WebGPU support, derivatives. */
 export function primitivesMarkdownTable(): string {
   const rows = allPrimitives().map((p) =>
-    `| \`${p.name}\` | ${p.arity} | ${cell(p.doc)} | ${p.onnx.minOpset} | ${p.onnx.webgpu ? "yes" : "no"} |`,
+    `| \`${p.name}\` | ${p.arity} | ${cell(p.doc)} | ${p.onnx.minOpset} | ${p.onnx.webgpu ? "yes" : "no"} | ${derivativeCell(p)} |`,
   );
-  return ["| primitive | inputs | meaning | min opset | WebGPU |", "|---|---|---|---|---|", ...rows].join("\n") + "\n";
+  return ["| primitive | inputs | meaning | min opset | WebGPU | derivatives |", "|---|---|---|---|---|---|", ...rows].join("\n") + "\n";
 }
 
 /** The whole docs/primitives.md file. */
@@ -28,6 +35,9 @@ export function primitivesMarkdownDocument(): string {
     "exists in the form used. *WebGPU* says whether ONNX Runtime's WebGPU execution provider is",
     "known to run those ops for float32 (conservative: \"no\" also means \"not verified\"); shape",
     "arithmetic on int64 tensors is placed on the CPU by ONNX Runtime by design and is not counted.",
+    "*derivatives* says whether autodiff has forward (JVP) and reverse (VJP) rules for the primitive,",
+    "or why its derivative is a symbolic zero (see docs/autodiff.md). Only f32 values carry",
+    "derivatives: a rule is never asked for the derivative of an i32 or bool operand.",
     "",
     primitivesMarkdownTable(),
   ].join("\n");

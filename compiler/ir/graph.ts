@@ -48,12 +48,16 @@ export interface GraphInput {
   /** For params/state: the initial value (row-major, concrete shape). */
   readonly initial?: Float32Array | Int32Array;
   readonly noise?: NoiseSpec;
+  /** For run-time hyper-parameters: the value used when the runtime is given none. */
+  readonly default?: number;
 }
 
 export interface GraphOutput {
   readonly name: string;
   readonly value: ValueId;
   readonly role: Role;
+  /** For a new value of state (params, optimizer and layer state): the input it replaces next step. */
+  readonly updates?: string;
 }
 
 export interface Graph {

@@ -39,13 +39,15 @@ export const nodeFileSystem: FileSystem = {
 export interface LoadResult {
   readonly entry?: LoadedFile;
   readonly prelude?: LoadedFile;
+  /** std/optim.flow, always loaded: the training step uses its clipping and EMA functions. */
+  readonly optim?: LoadedFile;
   readonly files: ReadonlyMap<string, LoadedFile>;
   readonly diagnostics: Diagnostic[];
   /** Text of every file that was read, by display path (for rendering code frames). */
   readonly sources: ReadonlyMap<string, string>;
 }
 
-export const KNOWN_STD_MODULES = ["prelude", "nn"] as const;
+export const KNOWN_STD_MODULES = ["prelude", "nn", "optim"] as const;
 
 export function loadProgram(entryPath: string, fs: FileSystem = nodeFileSystem, entryText?: string): LoadResult {
   const files = new Map<string, LoadedFile>();
@@ -120,7 +122,8 @@ export function loadProgram(entryPath: string, fs: FileSystem = nodeFileSystem, 
   }
 
   const prelude = load(join(std, "prelude.flow"), true);
+  const optim = load(join(std, "optim.flow"), true);
   const entryAbs = resolvePath(entryPath);
   const entry = load(entryAbs, false, entryText);
-  return { entry, prelude, files, diagnostics, sources };
+  return { entry, prelude, optim, files, diagnostics, sources };
 }

@@ -2,12 +2,14 @@
 // operands must have the same dtype (the elaborator inserts casts). Integer arithmetic follows
 // ONNX: division truncates toward zero and results wrap to 32 bits.
 
+import { BOOL_RESULT } from "../../ad/rule-helpers.js";
 import { toDType, zipElements } from "../ndarray.js";
-import type { PrimitiveDef } from "../primitive.js";
+import type { DerivativeRules, PrimitiveDef } from "../primitive.js";
 import { tensorType, type DType } from "../types.js";
 import { broadcastShapes, requireArity, requireDType, requireSameDType } from "./common.js";
 import type { LowerContext } from "../../onnx/context.js";
 import { cFmod, pythonMod, truncDiv } from "./special-functions.js";
+import * as rules from "./binary-derivatives.js";
 
 interface BinarySpec {
   readonly name: string;
@@ -19,6 +21,8 @@ interface BinarySpec {
   readonly lower: (ctx: LowerContext, a: string, b: string, dtype: DType) => string;
   readonly minOpset: number;
   readonly webgpu: boolean;
+  /** Arithmetic: rules (binary-derivatives.ts). Comparisons and logic: bool results, no derivative. */
+  readonly derivative: DerivativeRules | string;
 }
 
 const NUMERIC: readonly DType[] = ["f32", "i32"];
@@ -40,13 +44,13 @@ const bool = (x: boolean): number => (x ? 1 : 0);
 // WebGPU flags follow ORT's WebGPU EP binary kernels: Add, Sub, Mul, Div, Pow, Equal, Greater,
 // GreaterOrEqual, Less, LessOrEqual. Max, Min, Mod, And, Or, Xor are left false (not known to be there).
 const BINARY_SPECS: readonly BinarySpec[] = [
-  { name: "add", doc: "a + b", dtypes: NUMERIC, resultBool: false, fn: arith((a, b) => a + b), lower: direct("Add"), minOpset: 7, webgpu: true },
-  { name: "sub", doc: "a - b", dtypes: NUMERIC, resultBool: false, fn: arith((a, b) => a - b), lower: direct("Sub"), minOpset: 7, webgpu: true },
-  { name: "mul", doc: "a * b", dtypes: NUMERIC, resultBool: false, fn: arith((a, b) => a * b, Math.imul), lower: direct("Mul"), minOpset: 7, webgpu: true },
-  { name: "div", doc: "a / b (i32: truncates toward zero)", dtypes: NUMERIC, resultBool: false, fn: arith((a, b) => a / b, truncDiv), lower: direct("Div"), minOpset: 7, webgpu: true },
-  { name: "pow", doc: "a ** b", dtypes: NUMERIC, resultBool: false, fn: arith(Math.pow), lower: direct("Pow"), minOpset: 12, webgpu: true },
-  { name: "max", doc: "elementwise maximum", dtypes: NUMERIC, resultBool: false, fn: (a, b) => Math.max(a, b), lower: direct("Max"), minOpset: 12, webgpu: false },
-  { name: "min", doc: "elementwise minimum", dtypes: NUMERIC, resultBool: false, fn: (a, b) => Math.min(a, b), lower: direct("Min"), minOpset: 12, webgpu: false },
+  { name: "add", doc: "a + b", dtypes: NUMERIC, resultBool: false, fn: arith((a, b) => a + b), lower: direct("Add"), minOpset: 7, webgpu: true, derivative: rules.add },
+  { name: "sub", doc: "a - b", dtypes: NUMERIC, resultBool: false, fn: arith((a, b) => a - b), lower: direct("Sub"), minOpset: 7, webgpu: true, derivative: rules.sub },
+  { name: "mul", doc: "a * b", dtypes: NUMERIC, resultBool: false, fn: arith((a, b) => a * b, Math.imul), lower: direct("Mul"), minOpset: 7, webgpu: true, derivative: rules.mul },
+  { name: "div", doc: "a / b (i32: truncates toward zero)", dtypes: NUMERIC, resultBool: false, fn: arith((a, b) => a / b, truncDiv), lower: direct("Div"), minOpset: 7, webgpu: true, derivative: rules.div },
+  { name: "pow", doc: "a ** b", dtypes: NUMERIC, resultBool: false, fn: arith(Math.pow), lower: direct("Pow"), minOpset: 12, webgpu: true, derivative: rules.pow },
+  { name: "max", doc: "elementwise maximum", dtypes: NUMERIC, resultBool: false, fn: (a, b) => Math.max(a, b), lower: direct("Max"), minOpset: 12, webgpu: false, derivative: rules.max },
+  { name: "min", doc: "elementwise minimum", dtypes: NUMERIC, resultBool: false, fn: (a, b) => Math.min(a, b), lower: direct("Min"), minOpset: 12, webgpu: false, derivative: rules.min },
   {
     name: "mod",
     doc: "remainder: i32 takes the divisor's sign (Python), f32 the dividend's (C fmod)",
@@ -57,8 +61,9 @@ const BINARY_SPECS: readonly BinarySpec[] = [
     lower: (ctx, a, b, dtype) => ctx.node1("Mod", [a, b], { fmod: dtype === "f32" ? 1 : 0 }),
     minOpset: 10,
     webgpu: false,
+    derivative: rules.mod,
   },
-  { name: "eq", doc: "a == b", dtypes: ALL, resultBool: true, fn: (a, b) => bool(a === b), lower: direct("Equal"), minOpset: 11, webgpu: true },
+  { name: "eq", doc: "a == b", dtypes: ALL, resultBool: true, fn: (a, b) => bool(a === b), lower: direct("Equal"), minOpset: 11, webgpu: true, derivative: BOOL_RESULT },
   {
     name: "ne",
     doc: "a != b",
@@ -68,14 +73,15 @@ const BINARY_SPECS: readonly BinarySpec[] = [
     lower: (ctx, a, b) => ctx.node1("Not", [ctx.node1("Equal", [a, b])]),
     minOpset: 11,
     webgpu: true,
+    derivative: BOOL_RESULT,
   },
-  { name: "lt", doc: "a < b", dtypes: NUMERIC, resultBool: true, fn: (a, b) => bool(a < b), lower: direct("Less"), minOpset: 9, webgpu: true },
-  { name: "le", doc: "a <= b", dtypes: NUMERIC, resultBool: true, fn: (a, b) => bool(a <= b), lower: direct("LessOrEqual"), minOpset: 12, webgpu: true },
-  { name: "gt", doc: "a > b", dtypes: NUMERIC, resultBool: true, fn: (a, b) => bool(a > b), lower: direct("Greater"), minOpset: 9, webgpu: true },
-  { name: "ge", doc: "a >= b", dtypes: NUMERIC, resultBool: true, fn: (a, b) => bool(a >= b), lower: direct("GreaterOrEqual"), minOpset: 12, webgpu: true },
-  { name: "and", doc: "logical and", dtypes: BOOL, resultBool: true, fn: (a, b) => bool(a !== 0 && b !== 0), lower: direct("And"), minOpset: 7, webgpu: false },
-  { name: "or", doc: "logical or", dtypes: BOOL, resultBool: true, fn: (a, b) => bool(a !== 0 || b !== 0), lower: direct("Or"), minOpset: 7, webgpu: false },
-  { name: "xor", doc: "logical exclusive or", dtypes: BOOL, resultBool: true, fn: (a, b) => bool((a !== 0) !== (b !== 0)), lower: direct("Xor"), minOpset: 7, webgpu: false },
+  { name: "lt", doc: "a < b", dtypes: NUMERIC, resultBool: true, fn: (a, b) => bool(a < b), lower: direct("Less"), minOpset: 9, webgpu: true, derivative: BOOL_RESULT },
+  { name: "le", doc: "a <= b", dtypes: NUMERIC, resultBool: true, fn: (a, b) => bool(a <= b), lower: direct("LessOrEqual"), minOpset: 12, webgpu: true, derivative: BOOL_RESULT },
+  { name: "gt", doc: "a > b", dtypes: NUMERIC, resultBool: true, fn: (a, b) => bool(a > b), lower: direct("Greater"), minOpset: 9, webgpu: true, derivative: BOOL_RESULT },
+  { name: "ge", doc: "a >= b", dtypes: NUMERIC, resultBool: true, fn: (a, b) => bool(a >= b), lower: direct("GreaterOrEqual"), minOpset: 12, webgpu: true, derivative: BOOL_RESULT },
+  { name: "and", doc: "logical and", dtypes: BOOL, resultBool: true, fn: (a, b) => bool(a !== 0 && b !== 0), lower: direct("And"), minOpset: 7, webgpu: false, derivative: BOOL_RESULT },
+  { name: "or", doc: "logical or", dtypes: BOOL, resultBool: true, fn: (a, b) => bool(a !== 0 || b !== 0), lower: direct("Or"), minOpset: 7, webgpu: false, derivative: BOOL_RESULT },
+  { name: "xor", doc: "logical exclusive or", dtypes: BOOL, resultBool: true, fn: (a, b) => bool((a !== 0) !== (b !== 0)), lower: direct("Xor"), minOpset: 7, webgpu: false, derivative: BOOL_RESULT },
 ];
 
 function binaryPrimitive(spec: BinarySpec): PrimitiveDef {
@@ -101,6 +107,7 @@ function binaryPrimitive(spec: BinarySpec): PrimitiveDef {
       webgpu: spec.webgpu,
       lower: (ctx, [a, b], _node, [ta]) => [spec.lower(ctx, a!, b!, ta!.dtype)],
     },
+    ...(typeof spec.derivative === "string" ? { nonDifferentiable: spec.derivative } : spec.derivative),
   };
 }
 

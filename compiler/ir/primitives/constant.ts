@@ -1,6 +1,7 @@
 // Primitives that make values rather than transform them: constant, arange (0..n-1 for a possibly
 // symbolic n) and dim (the run-time size of an axis).
 
+import { INTEGER_RESULT, NO_TENSOR_INPUTS } from "../../ad/rule-helpers.js";
 import { dimConst, dimToString, dimValue } from "../dims.js";
 import type { Attrs } from "../graph.js";
 import { makeArray, scalarArray, toDType } from "../ndarray.js";
@@ -50,6 +51,7 @@ const constant: PrimitiveDef = {
       return [ctx.constant(value, dtype, shape)];
     },
   },
+  nonDifferentiable: NO_TENSOR_INPUTS,
 };
 
 // --- arange -----------------------------------------------------------------------------------
@@ -87,6 +89,7 @@ const arange: PrimitiveDef = {
       return [ctx.node1("Range", [ctx.constant([0], dtype, []), limit, ctx.constant([1], dtype, [])])];
     },
   },
+  nonDifferentiable: NO_TENSOR_INPUTS,
 };
 
 // --- dim --------------------------------------------------------------------------------------
@@ -116,6 +119,7 @@ const dim: PrimitiveDef = {
       return [ctx.cast(ctx.squeezeFirst(extent), "i32")];
     },
   },
+  nonDifferentiable: INTEGER_RESULT,
 };
 
 export const CONSTANT_PRIMITIVES: readonly PrimitiveDef[] = [constant, arange, dim];

@@ -32,6 +32,13 @@ const where: PrimitiveDef = {
       return [ctx.node1("Or", [whenTrue, whenFalse])];
     },
   },
+  // The condition is bool (no derivative); each branch's derivative flows where it is selected.
+  jvp: (ctx, [cond], _outputs, [, ta, tb]) => [ctx.emit1("where", [cond!, ta ?? ctx.scalar(0), tb ?? ctx.scalar(0)])],
+  vjp: (ctx, [cond], _outputs, [ct], _attrs, [, wantA, wantB]) => [
+    null,
+    wantA ? ctx.emit1("where", [cond!, ct!, ctx.scalar(0)]) : null,
+    wantB ? ctx.emit1("where", [cond!, ctx.scalar(0), ct!]) : null,
+  ],
 };
 
 const cast: PrimitiveDef = {
@@ -51,6 +58,10 @@ const cast: PrimitiveDef = {
     webgpu: true,
     lower: (ctx, [x], node) => [ctx.cast(x!, attrDType(node.attrs, "to", "cast"))],
   },
+  // Only f32 → f32 (an identity) carries a derivative: i32/bool results have none, and an i32/bool
+  // input never has a tangent.
+  jvp: (_ctx, _inputs, _outputs, [t], attrs) => [attrDType(attrs, "to", "cast") === "f32" ? t! : null],
+  vjp: (_ctx, _inputs, _outputs, [ct]) => [ct!],
 };
 
 const stopGrad: PrimitiveDef = {
@@ -70,6 +81,7 @@ const stopGrad: PrimitiveDef = {
     // No ONNX node at all: the output is the input's value. (The WebGPU EP has no Identity kernel.)
     lower: (_ctx, [x]) => [x!],
   },
+  nonDifferentiable: "by definition",
 };
 
 export const CONVERT_PRIMITIVES: readonly PrimitiveDef[] = [where, cast, stopGrad];

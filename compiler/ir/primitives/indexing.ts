@@ -1,8 +1,10 @@
 // Indexing primitives: gather (numpy take), gather_elements (take_along_axis), scatter_add and topk.
 // Indices are i32; negative indices count from the end of the axis, as in ONNX.
 
-import { dimConst, dimEquals, dimValue } from "../dims.js";
-import type { Attrs } from "../graph.js";
+import type { DerivativeContext } from "../../ad/context.js";
+import { sameOpOnTangent } from "../../ad/rule-helpers.js";
+import { dimConst, dimEquals, dimMul, dimValue } from "../dims.js";
+import type { Attrs, ValueId } from "../graph.js";
 import { makeArray, splitAtAxis, toDType } from "../ndarray.js";
 import { ShapeRuleError, type PrimitiveDef } from "../primitive.js";
 import { tensorType, typeToString, type TensorType } from "../types.js";
@@ -27,6 +29,32 @@ function requireAlignedOffAxis(op: string, data: TensorType, other: TensorType, 
       other.shape.length === data.shape.length ? "E0400" : "E0406",
       `${op} along axis ${axis}: ${typeToString(other)} must have the rank of ${typeToString(data)} and equal dimensions off that axis`,
     );
+}
+
+// --- derivatives ------------------------------------------------------------------------------
+//
+// Every indexing op is linear in its data and takes i32 indices (no derivative). Forward, the
+// tangent is indexed the same way; backward, the cotangent is added back into zeros at the
+// positions that were read, with scatter_add (repeated indices accumulate, as they must).
+
+/** zeros shaped like `data` with `updates` added at `indices` along `axis` (take_along_axis layout). */
+function scatterIntoZeros(ctx: DerivativeContext, data: ValueId, indices: ValueId, updates: ValueId, axis: number): ValueId {
+  return ctx.emit1("scatter_add", [ctx.zeros(ctx.shapeOf(data)), indices, updates], { axis });
+}
+
+/**
+ * The cotangent of gather's data. gather (numpy take) reads whole slices, out[pre, i…, post] =
+ * data[pre, indices[i…], post]; scatter_add wants one index per updated element. So the index
+ * axes of the cotangent are flattened into one axis of M = |indices| entries, and the indices are
+ * broadcast along the other axes: scatter_add(zeros, expand(indices), reshape(ct)).
+ */
+function gatherCotangent(ctx: DerivativeContext, data: ValueId, indices: ValueId, ct: ValueId, axis: number): ValueId {
+  const dataShape = ctx.shapeOf(data);
+  const count = ctx.shapeOf(indices).reduce((acc, d) => dimMul(acc, d), dimConst(1));
+  const flatShape = dataShape.map((d, i) => (i === axis ? count : d));
+  const alongAxis = dataShape.map((_, i) => (i === axis ? count : dimConst(1)));
+  const spread = ctx.expand(ctx.reshape(indices, alongAxis), flatShape);
+  return scatterIntoZeros(ctx, data, spread, ctx.reshape(ct, flatShape), axis);
 }
 
 // --- gather -----------------------------------------------------------------------------------
@@ -59,6 +87,8 @@ const gather: PrimitiveDef = {
     webgpu: true,
     lower: (ctx, [data, indices], node, [dt]) => [ctx.node1("Gather", [data!, indices!], { axis: axisOf("gather", node.attrs, dt!) })],
   },
+  jvp: sameOpOnTangent("gather"),
+  vjp: (ctx, [data, indices], _outputs, [ct], attrs) => [gatherCotangent(ctx, data!, indices!, ct!, axisOf("gather", attrs, ctx.typeOf(data!))), null],
 };
 
 // --- gather_elements --------------------------------------------------------------------------
@@ -95,6 +125,11 @@ const gatherElements: PrimitiveDef = {
       ctx.node1("GatherElements", [data!, indices!], { axis: axisOf("gather_elements", node.attrs, dt!) }),
     ],
   },
+  jvp: sameOpOnTangent("gather_elements"),
+  vjp: (ctx, [data, indices], _outputs, [ct], attrs) => [
+    scatterIntoZeros(ctx, data!, indices!, ct!, axisOf("gather_elements", attrs, ctx.typeOf(data!))),
+    null,
+  ],
 };
 
 // --- scatter_add ------------------------------------------------------------------------------
@@ -140,6 +175,16 @@ const scatterAdd: PrimitiveDef = {
       ctx.node1("ScatterElements", [data!, indices!, updates!], { axis: axisOf("scatter_add", node.attrs, dt!), reduction: "add" }),
     ],
   },
+  // out = data + scatter(updates): linear in both; updates read back what their positions receive.
+  jvp(ctx, [data, indices], _outputs, [tData, , tUpdates], attrs) {
+    if (tUpdates === null) return [tData!];
+    return [ctx.emit1("scatter_add", [ctx.orZeros(tData, data!), indices!, tUpdates!], attrs)];
+  },
+  vjp: (ctx, [, indices], _outputs, [ct], attrs, [, , wantUpdates]) => [
+    ct!,
+    null,
+    wantUpdates ? ctx.emit1("gather_elements", [ct!, indices!], attrs) : null,
+  ],
 };
 
 // --- topk -------------------------------------------------------------------------------------
@@ -196,6 +241,9 @@ const topk: PrimitiveDef = {
       return [values!, ctx.cast(indices!, "i32")];
     },
   },
+  // The values are x read at the returned indices (ties: the lower index, as the op picks it).
+  jvp: (ctx, _inputs, [, indices], [t], attrs) => [ctx.emit1("gather_elements", [t!, indices!], { axis: attrInt(attrs, "axis", "topk") }), null],
+  vjp: (ctx, [x], [, indices], [ct], attrs) => [scatterIntoZeros(ctx, x!, indices!, ct!, axisOf("topk", attrs, ctx.typeOf(x!)))],
 };
 
 export const INDEXING_PRIMITIVES: readonly PrimitiveDef[] = [gather, gatherElements, scatterAdd, topk];

@@ -1,10 +1,12 @@
 // Reductions and other ops that run along axes: reduce_{sum,mean,max,min}, argmax/argmin,
 // softmax/log_softmax and cumsum.
 
+import { keptShape, type DerivativeContext } from "../../ad/context.js";
+import { INTEGER_RESULT, sameOpOnTangent } from "../../ad/rule-helpers.js";
 import { dimConst, type Dim } from "../dims.js";
-import type { Attrs } from "../graph.js";
+import type { Attrs, ValueId } from "../graph.js";
 import { makeArray, sizeOf, splitAtAxis, toDType, transposeArray, type NDArray } from "../ndarray.js";
-import { ShapeRuleError, type PrimitiveDef } from "../primitive.js";
+import { ShapeRuleError, type DerivativeRules, type PrimitiveDef } from "../primitive.js";
 import { tensorType, type DType } from "../types.js";
 import type { ReduceOpType } from "../../onnx/context.js";
 import { attrBool, attrInt, attrInts, normalizeAxis, requireArity, requireDType } from "./common.js";
@@ -46,7 +48,59 @@ interface ReduceSpec {
   readonly doc: string;
   readonly dtypes: readonly DType[];
   readonly fold: (values: Float64Array) => number;
+  readonly derivative: (name: string) => DerivativeRules;
 }
+
+// --- reduce_* derivatives ---------------------------------------------------------------------
+//
+// Backward, a reduction's cotangent is returned in keepdims form ([2, 1, 4] for a sum over axis
+// 1 of [2, 3, 4]); the transform broadcasts it back over the reduced axes.
+
+function reducedAxesOf(ctx: DerivativeContext, op: string, x: ValueId, attrs: Attrs): number[] {
+  return reductionAxes(op, attrs, ctx.rankOf(x));
+}
+
+function keepdimsForm(ctx: DerivativeContext, ct: ValueId, x: ValueId, axes: readonly number[]): ValueId {
+  return ctx.reshape(ct, keptShape(ctx.shapeOf(x), axes));
+}
+
+const sumRules = (name: string): DerivativeRules => ({
+  jvp: sameOpOnTangent(name),
+  vjp: (ctx, [x], _outputs, [ct], attrs) => [keepdimsForm(ctx, ct!, x!, reducedAxesOf(ctx, name, x!, attrs))],
+});
+
+const meanRules = (name: string): DerivativeRules => ({
+  jvp: sameOpOnTangent(name),
+  vjp(ctx, [x], _outputs, [ct], attrs) {
+    const axes = reducedAxesOf(ctx, name, x!, attrs);
+    return [axes.length === 0 ? ct! : ctx.div(keepdimsForm(ctx, ct!, x!, axes), ctx.elementCount(x!, axes))];
+  },
+});
+
+/**
+ * reduce_max/min pass the derivative of the selected elements. When several elements tie for the
+ * extreme, each gets an equal share (1/count): the same convention for JVP and VJP, and the
+ * average of the one-sided derivatives.
+ */
+function selectedShare(ctx: DerivativeContext, x: ValueId, y: ValueId, axes: readonly number[]): ValueId {
+  const extreme = keepdimsForm(ctx, y, x, axes);
+  const selected = ctx.castTo(ctx.emit1("eq", [x, extreme]), "f32");
+  return ctx.div(selected, ctx.reduceSum(selected, axes, true));
+}
+
+const chooserRules = (name: string): DerivativeRules => ({
+  jvp(ctx, [x], [y], [t], attrs) {
+    const axes = reducedAxesOf(ctx, name, x!, attrs);
+    if (axes.length === 0) return [t!];
+    const keepdims = attrBool(attrs, "keepdims", name);
+    return [ctx.reduceSum(ctx.mul(t!, selectedShare(ctx, x!, y!, axes)), axes, keepdims)];
+  },
+  vjp(ctx, [x], [y], [ct], attrs) {
+    const axes = reducedAxesOf(ctx, name, x!, attrs);
+    if (axes.length === 0) return [ct!];
+    return [ctx.mul(keepdimsForm(ctx, ct!, x!, axes), selectedShare(ctx, x!, y!, axes))];
+  },
+});
 
 const sum = (v: Float64Array): number => v.reduce((a, b) => a + b, 0);
 // Loops rather than Math.max(...v): spreading a large block would overflow the call stack.
@@ -54,10 +108,10 @@ const max = (v: Float64Array): number => v.reduce((a, b) => Math.max(a, b), -Inf
 const min = (v: Float64Array): number => v.reduce((a, b) => Math.min(a, b), Infinity);
 
 const REDUCE_SPECS: readonly ReduceSpec[] = [
-  { name: "reduce_sum", onnxOp: "ReduceSum", doc: "sum over `axes`", dtypes: ["f32", "i32"], fold: sum },
-  { name: "reduce_mean", onnxOp: "ReduceMean", doc: "mean over `axes`", dtypes: ["f32"], fold: (v) => sum(v) / v.length },
-  { name: "reduce_max", onnxOp: "ReduceMax", doc: "maximum over `axes`", dtypes: ["f32", "i32"], fold: max },
-  { name: "reduce_min", onnxOp: "ReduceMin", doc: "minimum over `axes`", dtypes: ["f32", "i32"], fold: min },
+  { name: "reduce_sum", onnxOp: "ReduceSum", doc: "sum over `axes`", dtypes: ["f32", "i32"], fold: sum, derivative: sumRules },
+  { name: "reduce_mean", onnxOp: "ReduceMean", doc: "mean over `axes`", dtypes: ["f32"], fold: (v) => sum(v) / v.length, derivative: meanRules },
+  { name: "reduce_max", onnxOp: "ReduceMax", doc: "maximum over `axes`", dtypes: ["f32", "i32"], fold: max, derivative: chooserRules },
+  { name: "reduce_min", onnxOp: "ReduceMin", doc: "minimum over `axes`", dtypes: ["f32", "i32"], fold: min, derivative: chooserRules },
 ];
 
 function reducePrimitive(spec: ReduceSpec): PrimitiveDef {
@@ -90,6 +144,7 @@ function reducePrimitive(spec: ReduceSpec): PrimitiveDef {
         return [ctx.reduce(spec.onnxOp, x!, axes, attrBool(node.attrs, "keepdims", spec.name))];
       },
     },
+    ...spec.derivative(spec.name),
   };
 }
 
@@ -130,6 +185,7 @@ function argPrimitive(name: "argmax" | "argmin"): PrimitiveDef {
         return [ctx.cast(index, "i32")];
       },
     },
+    nonDifferentiable: INTEGER_RESULT,
   };
 }
 
@@ -155,6 +211,33 @@ function logSumExp(line: Float64Array): number {
   let s = 0;
   for (const v of line) s += Math.exp(v - m);
   return m + Math.log(s);
+}
+
+// Derivatives: softmax's Jacobian diag(y) - y·yᵀ is symmetric, so one map serves both modes:
+// v ↦ y ⊙ (v - Σ v⊙y). log_softmax's is I - 1·pᵀ with p = exp(y): forward t - Σ t⊙p, backward
+// ȳ - p ⊙ Σ ȳ (sums along the axis, kept).
+
+function softmaxLinearized(ctx: DerivativeContext, v: ValueId, y: ValueId, axis: number): ValueId {
+  return ctx.mul(y, ctx.sub(v, ctx.reduceSum(ctx.mul(v, y), [axis], true)));
+}
+
+function softmaxRules(name: "softmax" | "log_softmax"): DerivativeRules {
+  const axisOf = (ctx: DerivativeContext, x: ValueId, attrs: Attrs) => normalizeAxis(name, attrInt(attrs, "axis", name), ctx.rankOf(x));
+  if (name === "softmax")
+    return {
+      jvp: (ctx, [x], [y], [t], attrs) => [softmaxLinearized(ctx, t!, y!, axisOf(ctx, x!, attrs))],
+      vjp: (ctx, [x], [y], [ct], attrs) => [softmaxLinearized(ctx, ct!, y!, axisOf(ctx, x!, attrs))],
+    };
+  return {
+    jvp(ctx, [x], [y], [t], attrs) {
+      const p = ctx.emit1("exp", [y!]);
+      return [ctx.sub(t!, ctx.reduceSum(ctx.mul(t!, p), [axisOf(ctx, x!, attrs)], true))];
+    },
+    vjp(ctx, [x], [y], [ct], attrs) {
+      const p = ctx.emit1("exp", [y!]);
+      return [ctx.sub(ct!, ctx.mul(p, ctx.reduceSum(ct!, [axisOf(ctx, x!, attrs)], true)))];
+    },
+  };
 }
 
 function softmaxPrimitive(name: "softmax" | "log_softmax"): PrimitiveDef {
@@ -191,6 +274,7 @@ function softmaxPrimitive(name: "softmax" | "log_softmax"): PrimitiveDef {
         return [ctx.node1("Sub", [shifted, ctx.node1("Log", [total])])];
       },
     },
+    ...softmaxRules(name),
   };
 }
 
@@ -241,6 +325,10 @@ const cumsum: PrimitiveDef = {
       ];
     },
   },
+  // Linear. The adjoint of a running sum runs the other way: x̄_j = Σ_{k ≥ j} ȳ_k for an inclusive
+  // forward sum (k > j for an exclusive one), i.e. the same cumsum with `reverse` flipped.
+  jvp: sameOpOnTangent("cumsum"),
+  vjp: (ctx, _inputs, _outputs, [ct], attrs) => [ctx.emit1("cumsum", [ct!], { ...attrs, reverse: !attrBool(attrs, "reverse", "cumsum") })],
 };
 
 export const REDUCE_PRIMITIVES: readonly PrimitiveDef[] = [

@@ -2,6 +2,7 @@
 // Target shapes are symbolic dims; at run time the lowering computes them from graph input shapes
 // (LowerContext.shapeTensor).
 
+import { sameOpOnTangent } from "../../ad/rule-helpers.js";
 import { dimAdd, dimConst, dimEquals, dimMul, dimSub, dimValue, type Dim } from "../dims.js";
 import type { Attrs } from "../graph.js";
 import { broadcastTo, makeArray, sizeOf, splitAtAxis, transposeArray } from "../ndarray.js";
@@ -10,6 +11,7 @@ import { shapeToString, tensorType, typeToString } from "../types.js";
 import { SLICE_TO_END } from "../../onnx/context.js";
 import { attrDims, attrInt, attrInts, broadcastsTo, concreteDims, normalizeAxis, requireArity } from "./common.js";
 import { pythonSliceIndices, slicedDim, type SliceAttrs } from "./slice-rule.js";
+import { concatCotangent, sliceCotangent } from "./shape-derivatives.js";
 
 // --- reshape ----------------------------------------------------------------------------------
 
@@ -58,6 +60,8 @@ const reshape: PrimitiveDef = {
       return [ctx.node1("Reshape", [x!, shape], { allowzero: 1 })];
     },
   },
+  jvp: sameOpOnTangent("reshape"),
+  vjp: (ctx, [x], _outputs, [ct]) => [ctx.reshape(ct!, ctx.shapeOf(x!))],
 };
 
 // --- transpose --------------------------------------------------------------------------------
@@ -67,6 +71,13 @@ function permutation(attrs: Attrs, rank: number): number[] {
   const isPermutation = perm.length === rank && [...perm].sort((a, b) => a - b).every((p, i) => p === i);
   if (!isPermutation) throw new ShapeRuleError("E0403", `transpose: [${perm.join(", ")}] is not a permutation of the ${rank} axes`);
   return perm;
+}
+
+/** The permutation that undoes `perm`. */
+function inversePermutation(perm: readonly number[]): number[] {
+  const inverse = new Array<number>(perm.length);
+  perm.forEach((p, i) => (inverse[p] = i));
+  return inverse;
 }
 
 const transpose: PrimitiveDef = {
@@ -86,6 +97,8 @@ const transpose: PrimitiveDef = {
     webgpu: true,
     lower: (ctx, [x], node, [xt]) => [ctx.node1("Transpose", [x!], { perm: permutation(node.attrs, xt!.shape.length) })],
   },
+  jvp: sameOpOnTangent("transpose"),
+  vjp: (ctx, [x], _outputs, [ct], attrs) => [ctx.transpose(ct!, inversePermutation(permutation(attrs, ctx.rankOf(x!))))],
 };
 
 // --- expand -----------------------------------------------------------------------------------
@@ -114,6 +127,9 @@ const expand: PrimitiveDef = {
     webgpu: true,
     lower: (ctx, [x], node) => [ctx.node1("Expand", [x!, ctx.shapeTensor(attrDims(node.attrs, "shape", "expand"))])],
   },
+  jvp: sameOpOnTangent("expand"),
+  // The output's cotangent as is: the transform sums it over the broadcast axes.
+  vjp: (_ctx, _inputs, _outputs, [ct]) => [ct!],
 };
 
 // --- concat -----------------------------------------------------------------------------------
@@ -159,6 +175,10 @@ const concat: PrimitiveDef = {
     webgpu: true,
     lower: (ctx, inputs, node, [t]) => [ctx.node1("Concat", inputs, { axis: normalizeAxis("concat", attrInt(node.attrs, "axis", "concat"), t!.shape.length) })],
   },
+  // Forward, inputs without a tangent contribute zeros (they must fill their place).
+  jvp: (ctx, inputs, _outputs, tangents, attrs) => [ctx.emit1("concat", tangents.map((t, i) => ctx.orZeros(t, inputs[i]!)), attrs)],
+  vjp: (ctx, inputs, [y], [ct], attrs, wanted) =>
+    inputs.map((_, i) => (wanted[i] ? concatCotangent(ctx, inputs, i, ct!, normalizeAxis("concat", attrInt(attrs, "axis", "concat"), ctx.rankOf(y!))) : null)),
 };
 
 // --- slice ------------------------------------------------------------------------------------
@@ -221,6 +241,8 @@ const slice: PrimitiveDef = {
       return [ctx.node1("Slice", [x!, ctx.int64s([start]), ctx.int64s([end]), ctx.int64s([axis]), ctx.int64s([step])])];
     },
   },
+  jvp: sameOpOnTangent("slice"),
+  vjp: (ctx, [x], _outputs, [ct], attrs) => [sliceCotangent(ctx, x!, ct!, sliceAxis(attrs, ctx.typeOf(x!)), sliceAttrs(attrs))],
 };
 
 export const SHAPE_PRIMITIVES: readonly PrimitiveDef[] = [reshape, transpose, expand, concat, slice];

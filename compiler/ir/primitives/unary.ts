@@ -1,6 +1,7 @@
 // Unary elementwise primitives. Each maps to exactly one ONNX op of the same meaning, so the table
-// below is the whole definition: name, ONNX op, accepted dtypes, reference function.
+// below is the whole definition: name, ONNX op, accepted dtypes, reference function, derivative.
 
+import { BOOL_RESULT, PIECEWISE_CONSTANT, elementwiseRules, type Linearized } from "../../ad/rule-helpers.js";
 import { mapElements } from "../ndarray.js";
 import type { PrimitiveDef } from "../primitive.js";
 import { tensorType, type DType } from "../types.js";
@@ -16,6 +17,8 @@ interface UnarySpec {
   /** First default-domain opset where the ONNX op accepts all of `dtypes`. */
   readonly minOpset: number;
   readonly webgpu: boolean;
+  /** t ↦ f'(x)·t emitted as IR (y = f(x)), or why the derivative is a symbolic zero. */
+  readonly derivative: Linearized | string;
 }
 
 const F32: readonly DType[] = ["f32"];
@@ -24,31 +27,34 @@ const NUMERIC: readonly DType[] = ["f32", "i32"];
 // WebGPU flags follow ORT's WebGPU EP unary kernel list (Abs, Neg, Floor, Ceil, Reciprocal, Sqrt,
 // Exp, Erf, Log, Sigmoid, trig and hyperbolic functions, Not). Sign and Round are left false: we are
 // not certain the EP registers them.
+// Derivatives: abs takes the subgradient 0 at 0 (sign(0) = 0); sign, floor, ceil and round are
+// piecewise constant, so their derivative is zero wherever it exists.
 const UNARY_SPECS: readonly UnarySpec[] = [
-  { name: "neg", onnxOp: "Neg", doc: "-x", dtypes: NUMERIC, fn: (x) => -x, minOpset: 6, webgpu: true },
-  { name: "abs", onnxOp: "Abs", doc: "|x|", dtypes: NUMERIC, fn: Math.abs, minOpset: 6, webgpu: true },
-  { name: "sign", onnxOp: "Sign", doc: "-1, 0 or 1 by the sign of x", dtypes: NUMERIC, fn: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), minOpset: 9, webgpu: false },
-  { name: "exp", onnxOp: "Exp", doc: "e^x", dtypes: F32, fn: Math.exp, minOpset: 6, webgpu: true },
-  { name: "log", onnxOp: "Log", doc: "natural logarithm", dtypes: F32, fn: Math.log, minOpset: 6, webgpu: true },
-  { name: "sqrt", onnxOp: "Sqrt", doc: "square root", dtypes: F32, fn: Math.sqrt, minOpset: 6, webgpu: true },
-  { name: "sin", onnxOp: "Sin", doc: "sine", dtypes: F32, fn: Math.sin, minOpset: 7, webgpu: true },
-  { name: "cos", onnxOp: "Cos", doc: "cosine", dtypes: F32, fn: Math.cos, minOpset: 7, webgpu: true },
-  { name: "tan", onnxOp: "Tan", doc: "tangent", dtypes: F32, fn: Math.tan, minOpset: 7, webgpu: true },
-  { name: "tanh", onnxOp: "Tanh", doc: "hyperbolic tangent", dtypes: F32, fn: Math.tanh, minOpset: 6, webgpu: true },
-  { name: "atanh", onnxOp: "Atanh", doc: "inverse hyperbolic tangent", dtypes: F32, fn: Math.atanh, minOpset: 9, webgpu: true },
-  { name: "sinh", onnxOp: "Sinh", doc: "hyperbolic sine", dtypes: F32, fn: Math.sinh, minOpset: 9, webgpu: true },
-  { name: "cosh", onnxOp: "Cosh", doc: "hyperbolic cosine", dtypes: F32, fn: Math.cosh, minOpset: 9, webgpu: true },
-  { name: "asinh", onnxOp: "Asinh", doc: "inverse hyperbolic sine", dtypes: F32, fn: Math.asinh, minOpset: 9, webgpu: true },
-  { name: "sigmoid", onnxOp: "Sigmoid", doc: "1 / (1 + e^-x)", dtypes: F32, fn: (x) => 1 / (1 + Math.exp(-x)), minOpset: 6, webgpu: true },
-  { name: "erf", onnxOp: "Erf", doc: "error function", dtypes: F32, fn: erf, minOpset: 9, webgpu: true },
-  { name: "floor", onnxOp: "Floor", doc: "round toward -inf", dtypes: F32, fn: Math.floor, minOpset: 6, webgpu: true },
-  { name: "ceil", onnxOp: "Ceil", doc: "round toward +inf", dtypes: F32, fn: Math.ceil, minOpset: 6, webgpu: true },
-  { name: "round", onnxOp: "Round", doc: "round half to even", dtypes: F32, fn: roundHalfEven, minOpset: 11, webgpu: false },
-  { name: "reciprocal", onnxOp: "Reciprocal", doc: "1 / x", dtypes: F32, fn: (x) => 1 / x, minOpset: 6, webgpu: true },
-  { name: "not", onnxOp: "Not", doc: "logical not", dtypes: ["bool"], fn: (x) => (x ? 0 : 1), minOpset: 1, webgpu: true },
+  { name: "neg", onnxOp: "Neg", doc: "-x", dtypes: NUMERIC, fn: (x) => -x, minOpset: 6, webgpu: true, derivative: (c, t) => c.neg(t) },
+  { name: "abs", onnxOp: "Abs", doc: "|x|", dtypes: NUMERIC, fn: Math.abs, minOpset: 6, webgpu: true, derivative: (c, t, x) => c.mul(t, c.emit1("sign", [x])) },
+  { name: "sign", onnxOp: "Sign", doc: "-1, 0 or 1 by the sign of x", dtypes: NUMERIC, fn: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), minOpset: 9, webgpu: false, derivative: PIECEWISE_CONSTANT },
+  { name: "exp", onnxOp: "Exp", doc: "e^x", dtypes: F32, fn: Math.exp, minOpset: 6, webgpu: true, derivative: (c, t, _x, y) => c.mul(t, y) },
+  { name: "log", onnxOp: "Log", doc: "natural logarithm", dtypes: F32, fn: Math.log, minOpset: 6, webgpu: true, derivative: (c, t, x) => c.div(t, x) },
+  { name: "sqrt", onnxOp: "Sqrt", doc: "square root", dtypes: F32, fn: Math.sqrt, minOpset: 6, webgpu: true, derivative: (c, t, _x, y) => c.div(t, c.mul(y, c.scalar(2))) },
+  { name: "sin", onnxOp: "Sin", doc: "sine", dtypes: F32, fn: Math.sin, minOpset: 7, webgpu: true, derivative: (c, t, x) => c.mul(t, c.emit1("cos", [x])) },
+  { name: "cos", onnxOp: "Cos", doc: "cosine", dtypes: F32, fn: Math.cos, minOpset: 7, webgpu: true, derivative: (c, t, x) => c.neg(c.mul(t, c.emit1("sin", [x]))) },
+  { name: "tan", onnxOp: "Tan", doc: "tangent", dtypes: F32, fn: Math.tan, minOpset: 7, webgpu: true, derivative: (c, t, _x, y) => c.mul(t, c.add(c.scalar(1), c.mul(y, y))) },
+  { name: "tanh", onnxOp: "Tanh", doc: "hyperbolic tangent", dtypes: F32, fn: Math.tanh, minOpset: 6, webgpu: true, derivative: (c, t, _x, y) => c.mul(t, c.sub(c.scalar(1), c.mul(y, y))) },
+  { name: "atanh", onnxOp: "Atanh", doc: "inverse hyperbolic tangent", dtypes: F32, fn: Math.atanh, minOpset: 9, webgpu: true, derivative: (c, t, x) => c.div(t, c.sub(c.scalar(1), c.mul(x, x))) },
+  { name: "sinh", onnxOp: "Sinh", doc: "hyperbolic sine", dtypes: F32, fn: Math.sinh, minOpset: 9, webgpu: true, derivative: (c, t, x) => c.mul(t, c.emit1("cosh", [x])) },
+  { name: "cosh", onnxOp: "Cosh", doc: "hyperbolic cosine", dtypes: F32, fn: Math.cosh, minOpset: 9, webgpu: true, derivative: (c, t, x) => c.mul(t, c.emit1("sinh", [x])) },
+  { name: "asinh", onnxOp: "Asinh", doc: "inverse hyperbolic sine", dtypes: F32, fn: Math.asinh, minOpset: 9, webgpu: true, derivative: (c, t, x) => c.div(t, c.emit1("sqrt", [c.add(c.mul(x, x), c.scalar(1))])) },
+  { name: "sigmoid", onnxOp: "Sigmoid", doc: "1 / (1 + e^-x)", dtypes: F32, fn: (x) => 1 / (1 + Math.exp(-x)), minOpset: 6, webgpu: true, derivative: (c, t, _x, y) => c.mul(t, c.mul(y, c.sub(c.scalar(1), y))) },
+  { name: "erf", onnxOp: "Erf", doc: "error function", dtypes: F32, fn: erf, minOpset: 9, webgpu: true, derivative: (c, t, x) => c.mul(t, c.mul(c.scalar(2 / Math.sqrt(Math.PI)), c.emit1("exp", [c.neg(c.mul(x, x))]))) },
+  { name: "floor", onnxOp: "Floor", doc: "round toward -inf", dtypes: F32, fn: Math.floor, minOpset: 6, webgpu: true, derivative: PIECEWISE_CONSTANT },
+  { name: "ceil", onnxOp: "Ceil", doc: "round toward +inf", dtypes: F32, fn: Math.ceil, minOpset: 6, webgpu: true, derivative: PIECEWISE_CONSTANT },
+  { name: "round", onnxOp: "Round", doc: "round half to even", dtypes: F32, fn: roundHalfEven, minOpset: 11, webgpu: false, derivative: PIECEWISE_CONSTANT },
+  { name: "reciprocal", onnxOp: "Reciprocal", doc: "1 / x", dtypes: F32, fn: (x) => 1 / x, minOpset: 6, webgpu: true, derivative: (c, t, _x, y) => c.neg(c.mul(t, c.mul(y, y))) },
+  { name: "not", onnxOp: "Not", doc: "logical not", dtypes: ["bool"], fn: (x) => (x ? 0 : 1), minOpset: 1, webgpu: true, derivative: BOOL_RESULT },
 ];
 
 function unaryPrimitive(spec: UnarySpec): PrimitiveDef {
+  const derivative = typeof spec.derivative === "string" ? { nonDifferentiable: spec.derivative } : elementwiseRules(spec.derivative);
   return {
     name: spec.name,
     doc: `${spec.doc} (elementwise, ${spec.dtypes.join("/")})`,
@@ -67,6 +73,7 @@ function unaryPrimitive(spec: UnarySpec): PrimitiveDef {
       webgpu: spec.webgpu,
       lower: (ctx, [x]) => [ctx.node1(spec.onnxOp, [x!])],
     },
+    ...derivative,
   };
 }
 
