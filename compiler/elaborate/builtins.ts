@@ -4,6 +4,7 @@
 
 import { fail } from "../diagnostics/index.js";
 import type { Span } from "../source.js";
+import { jvp as jvpTransform } from "../ad/jvp.js";
 import { dimConst, dimDivConst, dimEquals, dimMul, dimValue, type Dim } from "../ir/dims.js";
 import { shapeToString, typeToString } from "../ir/types.js";
 import type { Elaborator } from "./elaborator.js";
@@ -270,6 +271,41 @@ const table: Record<string, BuiltinImpl> = {
     if (cond.type.dtype !== "bool") fail("E0304", c.span, `the condition of \`where\` must be a bool tensor, found ${typeToString(cond.type)}`, { help: "compare to get a bool tensor, e.g. `x > 0`" });
     const [ta, tb] = unifyOperands(el, b["a"]!.value, b["b"]!.value, [b["a"]!.span, b["b"]!.span], "where", span);
     return emitTensor(el, "where", [cond.id, ta.id, tb.id], {}, span);
+  },
+  // jvp(f, primals, tangents) = (f(primals), the derivative of f at primals along tangents):
+  // forward-mode autodiff of f's nodes, emitted into the current graph (MeanFlow's target).
+  jvp(el, args, span) {
+    const b = bind("jvp", [p("f"), p("primals"), p("tangents")], args, span);
+    const asList = (v: Value): readonly Value[] => (v.kind === "tuple" || v.kind === "list" ? v.items : [v]);
+    const primals = asList(b["primals"]!.value).map((v) => asTensor(el, v, b["primals"]!.span, "f32"));
+    const tangentValues = asList(b["tangents"]!.value);
+    if (tangentValues.length !== primals.length)
+      fail("E0500", b["tangents"]!.span, `\`jvp\` needs one tangent per primal: ${primals.length} primals, ${tangentValues.length} tangents`);
+    const builder = el.graphBuilder(span);
+    const seeds = new Map<number, number>();
+    primals.forEach((primal, i) => {
+      if (primal.type.dtype !== "f32") fail("E0304", b["primals"]!.span, `\`jvp\` differentiates f32 values, but primal ${i} is ${typeToString(primal.type)}`);
+      let tangent = asTensor(el, tangentValues[i]!, b["tangents"]!.span, "f32");
+      if (tangent.type.shape.length !== primal.type.shape.length || !tangent.type.shape.every((d, k) => dimEquals(d, primal.type.shape[k]!)))
+        tangent = emitTensor(el, "expand", [tangent.id], { shape: [...primal.type.shape] }, b["tangents"]!.span);
+      if (seeds.has(primal.id)) fail("E0300", b["primals"]!.span, "`jvp` was given the same value twice as a primal");
+      seeds.set(primal.id, tangent.id);
+    });
+    // f's nodes are exactly those emitted while calling it; values it closes over are constants.
+    const start = builder.nodeCount;
+    const result = el.call(b["f"]!.value, primals.map((c) => ({ value: c, span })), span, b["f"]!.span);
+    const outputs = asList(result).map((v) => asTensor(el, v, span, "f32"));
+    const tangents = jvpTransform(builder, builder.nodesFrom(start), seeds);
+    const tangentOf = (o: TensorValue): TensorValue => {
+      const t = tangents.get(o.id) ?? seeds.get(o.id);
+      return t !== undefined ? { kind: "tensor", id: t, type: el.typeOf(t) } : emitTensor(el, "expand", [scalarConstant(el, 0, "f32", span).id], { shape: [...o.type.shape] }, span);
+    };
+    const outTangents = outputs.map(tangentOf);
+    const single = result.kind !== "tuple" && result.kind !== "list";
+    return {
+      kind: "tuple",
+      items: single ? [outputs[0]!, outTangents[0]!] : [{ kind: "tuple", items: outputs }, { kind: "tuple", items: outTangents }],
+    };
   },
   stop_grad(el, args, span) {
     const b = bind("stop_grad", [p("x")], args, span);

@@ -657,6 +657,12 @@ export class Elaborator implements TensorCtx {
 
   // ------------------------------------------------------------------ graphs
 
+  /** The graph being built, for builtins that transform it (jvp); fails outside graphs. */
+  graphBuilder(span: Span): GraphBuilder {
+    if (!this.builder) fail("E0302", span, "this needs tensors, which exist only inside functions, losses and samplers");
+    return this.builder;
+  }
+
   /** Starts a new graph; `training` is what the spec's `training` reads while it is built. */
   beginGraph(name: string, training: boolean): GraphBuilder {
     this.builder = new GraphBuilder(name);
