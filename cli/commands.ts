@@ -1,7 +1,6 @@
 // The `flowc` subcommands. Each returns an exit code; none calls process.exit, so the whole CLI
 // runs in-process in tests.
 
-import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dumpAst } from "../grammar/dump.js";
 import type { CompiledGraph } from "../compiler/compile.js";
@@ -12,22 +11,16 @@ import { printGraph } from "../compiler/ir/print.js";
 import { onnxGraphToText } from "../compiler/onnx/lower.js";
 import { exampleInputs } from "../runtime/inputs.js";
 import { GraphSession, type HostTensor } from "../runtime/onnx.js";
-import { compileSpec, UsageError, type SelectionFlags } from "./compile-spec.js";
+import { writeArtifacts } from "../runtime/run.js";
+import { compileSpec, report, UsageError, type SelectionFlags } from "./compile-spec.js";
+import { diagnostic } from "../compiler/diagnostics/index.js";
+import { NO_SPAN } from "../compiler/source.js";
 import type { CliIO } from "./io.js";
-
-/** Writes a file atomically (temp file + rename) so a crash never leaves a half-written artifact. */
-function writeAtomic(path: string, data: Uint8Array | string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
 
 export async function compileCommand(spec: string, flags: SelectionFlags & { out: string }, io: CliIO): Promise<number> {
   const result = compileSpec(spec, flags, io);
   if (!result?.manifest) return 1;
-  mkdirSync(flags.out, { recursive: true });
-  for (const g of result.graphs) writeAtomic(join(flags.out, `${g.graph.name}.onnx`), g.onnx!);
-  writeAtomic(join(flags.out, "manifest.json"), JSON.stringify(result.manifest, null, 2) + "\n");
+  writeArtifacts(result, flags.out);
   for (const g of result.manifest.graphs) io.out(`wrote ${join(flags.out, g.file)}  (${describeGraph(g)})\n`);
   io.out(`wrote ${join(flags.out, "manifest.json")}\n`);
   return 0;
@@ -102,7 +95,8 @@ export async function runCommand(spec: string, flags: RunFlags, io: CliIO): Prom
   const fnName = flags.fn ?? "forward";
   const index = result.manifest.graphs.findIndex((g) => g.function === fnName);
   if (index < 0) {
-    io.err(`error[E0802]: no model in ${spec} has a function \`${fnName}\`; available: ${result.manifest.graphs.map((g) => g.name).join(", ") || "none"}\n`);
+    const available = result.manifest.graphs.filter((g) => g.kind === "function" || g.kind === "sampler").map((g) => g.function);
+    report([diagnostic("E0802", NO_SPAN, `no model in ${spec} has a function \`${fnName}\``, { help: available.length ? `run one of: ${available.map((f) => `--fn ${f}`).join(", ")}` : "declare one in a model: `fn (x: f32[B, d]) -> ... = ...`" })], new Map(), io);
     return 1;
   }
   const manifestGraph = result.manifest.graphs[index]!;

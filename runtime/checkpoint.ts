@@ -3,8 +3,9 @@
 // the spec hash, the step, and the states of the random streams. Written atomically (temp file,
 // fsync, rename), so a run killed while saving leaves the previous checkpoint intact.
 
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeFileAtomic } from "./files.js";
 import type { HostTensor } from "./onnx.js";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
 
@@ -27,15 +28,7 @@ export function saveCheckpoint(dir: string, tensors: Readonly<Record<string, Hos
     step: String(meta.step),
     rng: JSON.stringify(meta.rng),
   });
-  const tmp = `${path}.tmp-${process.pid}`;
-  const fd = openSync(tmp, "w");
-  try {
-    writeSync(fd, bytes);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
+  writeFileAtomic(path, bytes);
   return path;
 }
 

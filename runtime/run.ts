@@ -1,11 +1,12 @@
 // A training run on disk: the compiled artifacts, a checkpoint written every so often and at the
 // end, and the loss curve. `resume` continues from the checkpoint bit for bit.
 
-import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CompileResult } from "../compiler/compile.js";
 import type { ManifestTraining } from "../compiler/artifacts/manifest.js";
 import { checkpointExists, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
+import { writeFileAtomic as atomicWrite } from "./files.js";
 import type { HostTensor } from "./onnx.js";
 import { Trainer, TrainingError } from "./trainer.js";
 
@@ -138,10 +139,4 @@ function readCurve(path: string): [number, number][] {
     .split("\n")
     .slice(1)
     .map((l) => l.split(",").map(Number) as [number, number]);
-}
-
-function atomicWrite(path: string, data: Uint8Array | string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
 }

@@ -43,17 +43,25 @@ describe("rectified flow on two moons", () => {
     // The loss falls: the last logged losses average well below the first.
     console.log(curve.filter((_, i) => i % 6 === 0).map(([s, l]) => `${s}:${l.toFixed(3)}`).join(" "));
     expect(curve.slice(-10).reduce((s, [, l]) => s + l, 0) / 10).toBeLessThan(curve[0]![1]);
+    // The distance between two samples of 2,000 points fluctuates by tens of percent from draw to
+    // draw, so both distances are averaged over four independent draws (all seeded).
     const n = 2000;
-    const samples = await runSampler(spec, loadCheckpoint(dir).tensors, { n, seed: 7, useEma: true });
-    expect(samples.samples.shape).toEqual([n, 2]);
+    const draws = 4;
+    const samples = await runSampler(spec, loadCheckpoint(dir).tensors, { n: n * draws, seed: 7, useEma: true });
+    expect(samples.samples.shape).toEqual([n * draws, 2]);
     const moons = TOY_SOURCES["toy.moons"]!;
-    const heldOut = moons(RandomStream.derive(101, "held-out"), n, { noise: 0.05 });
-    const other = moons(RandomStream.derive(202, "other"), n, { noise: 0.05 });
-    const model = slicedWasserstein(samples.samples.data as Float32Array, heldOut, 2);
-    const floor = slicedWasserstein(other, heldOut, 2);
-    console.log(`sliced W2: samples vs held-out ${model.toFixed(4)}, data vs data ${floor.toFixed(4)} (ratio ${(model / floor).toFixed(2)})`);
+    let model = 0;
+    let floor = 0;
+    for (let k = 0; k < draws; k++) {
+      const chunk = (samples.samples.data as Float32Array).subarray(2 * n * k, 2 * n * (k + 1));
+      const heldOut = moons(RandomStream.derive(100 + k, "held-out"), n, { noise: 0.05 });
+      const other = moons(RandomStream.derive(200 + k, "other"), n, { noise: 0.05 });
+      model += slicedWasserstein(chunk, heldOut, 2, { seed: k }) / draws;
+      floor += slicedWasserstein(other, heldOut, 2, { seed: k }) / draws;
+    }
+    console.log(`sliced W2 (mean of ${draws} draws of ${n}): samples vs held-out ${model.toFixed(4)}, data vs data ${floor.toFixed(4)} (ratio ${(model / floor).toFixed(2)})`);
     expect(model).toBeLessThanOrEqual(1.5 * floor);
-  }, 240_000);
+  }, 400_000);
 
   it("is reproducible bit for bit, and resuming gives the same parameters as not stopping", async () => {
     const spec = compiled("specs/rectified-flow.flow");
