@@ -9,6 +9,7 @@ import { NO_SPAN } from "./source.js";
 import type { Graph } from "./ir/graph.js";
 import { verifyGraph } from "./ir/verify.js";
 import { lowerGraph } from "./onnx/lower.js";
+import { optimizeGraph } from "./passes/index.js"; // IR optimization passes (compiler/passes/)
 import { loadProgram, nodeFileSystem, type FileSystem, type LoadedFile } from "./sema/loader.js";
 import { buildScopes } from "./sema/scope.js";
 import { resolveNames } from "./sema/resolve.js";
@@ -16,7 +17,7 @@ import { Elaborator } from "./elaborate/elaborator.js";
 import { initialValue } from "./artifacts/init.js";
 import { manifestGraph, type Manifest } from "./artifacts/manifest.js";
 import type { EvaluatedArg } from "./elaborate/builtins.js";
-import type { Value } from "./elaborate/values.js";
+import { fromSetting } from "./elaborate/values.js";
 import { FLOWC_VERSION } from "./version.js";
 import { buildTraining, type TrainingArtifacts } from "./train/train-step.js";
 import { trainingManifest } from "./artifacts/manifest.js";
@@ -101,8 +102,11 @@ export function compile(options: CompileOptions): CompileResult {
       { scopes, prelude: load.prelude },
       {
         initialValue: (slot) => {
-          let v = initialValues.get(slot.fullName);
-          if (!v) initialValues.set(slot.fullName, (v = initialValue(slot, seed)));
+          // Keyed by everything that determines the value: two instances of a model (an inference
+          // graph and a training step) may give one name different shapes or initializers.
+          const key = `${slot.fullName}|${slot.type.dtype}[${slot.type.shape.map((d) => [...d].join()).join(";")}]|${JSON.stringify(slot.init)}`;
+          let v = initialValues.get(key);
+          if (!v) initialValues.set(key, (v = initialValue(slot, seed)));
           return v;
         },
         typedLog: options.stage === "typed" ? typedLog : undefined,
@@ -112,7 +116,7 @@ export function compile(options: CompileOptions): CompileResult {
     for (const decl of load.entry.program.items) {
       if (decl.kind !== "TrainDecl") continue;
       try {
-        const t = buildTraining(elaborator, decl, load.entry, load.optim!);
+        const t = buildTraining(elaborator, decl, load.entry, load.optim!, options.hyper ?? {});
         trainings.push(t);
         graphs.push({ model: t.model.decl.name.name, fn: "train_step", graph: renamed(t.trainStep, `${t.name}.train_step`), paramsAs: "inputs", kind: "train_step" });
         graphs.push({ model: t.model.decl.name.name, fn: "eval", graph: renamed(t.eval, `${t.name}.eval`), paramsAs: "inputs", kind: "eval" });
@@ -125,7 +129,8 @@ export function compile(options: CompileOptions): CompileResult {
 
     const paramsAs = options.paramsAs ?? "initializers";
     for (let i = 0; i < graphs.length; i++) {
-      const g = graphs[i]!;
+      // IR optimization passes (compiler/passes/): after autodiff, right before verification and lowering.
+      const g = { ...graphs[i]!, graph: optimizeGraph(graphs[i]!.graph) };
       const problems = verifyGraph(g.graph);
       if (problems.length) throw new Error(`IR verification failed for ${g.graph.name}: ${problems.join("; ")}`);
       graphs[i] = { ...g, onnx: lowerGraph(g.graph, { paramsAs: g.paramsAs ?? paramsAs }) };
@@ -172,7 +177,7 @@ function elaborateModels(el: Elaborator, entry: LoadedFile, options: CompileOpti
     try {
       const args: EvaluatedArg[] = Object.entries(options.hyper ?? {})
         .filter(([k]) => model.params.some((p) => p.name.name === k))
-        .map(([name, v]) => ({ name, value: hyperValue(v), span: model.name.span }));
+        .map(([name, v]) => ({ name, value: fromSetting(v), span: model.name.span }));
       const inst = el.instantiate(model, entry, args, "", model.name.span);
       for (const [fnName, fn] of inst.fns) {
         const name = fnName || "forward";
@@ -195,12 +200,6 @@ function elaborateModels(el: Elaborator, entry: LoadedFile, options: CompileOpti
       }),
     );
   return out;
-}
-
-function hyperValue(v: number | boolean | string): Value {
-  if (typeof v === "boolean") return { kind: "bool", value: v };
-  if (typeof v === "string") return { kind: "str", value: v };
-  return Number.isInteger(v) ? { kind: "int", value: v } : { kind: "float", value: v };
 }
 
 function internalError(e: unknown): Diagnostic {

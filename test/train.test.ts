@@ -97,3 +97,16 @@ describe("rectified flow on two moons", () => {
     await expect(trainRun({ spec: "specs/diverge.flow", compiled: spec, outDir: tmp(), steps: 50 })).rejects.toBeInstanceOf(RunError);
   }, 60_000);
 });
+
+describe("training with command-line overrides", () => {
+  it("--set reaches the trained model: shapes and initial values agree", async () => {
+    const result = compile({ entry: "specs/rectified-flow.flow", hyper: { width: 32 } });
+    if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
+    const step = result.graphs.find((g) => g.graph.name === "rf.train_step")!.graph;
+    const w = step.inputs.find((i) => i.name === "v.layers.1.w")!;
+    expect(step.values[w.value]!.shape.map((d) => [...d.values()][0])).toEqual([32, 32]);
+    expect(w.initial!.length).toBe(32 * 32);
+    const run = await trainRun({ spec: "specs/rectified-flow.flow", compiled: result, outDir: tmp(), steps: 3 });
+    expect(run.step).toBe(3);
+  }, 60_000);
+});

@@ -19,7 +19,7 @@ import { indexTensor } from "./indexing.js";
 import { ModuleInstance, type Initializer, type ParamSlot } from "./module-instance.js";
 import { checkValue, evalTensorType, type DimBindings } from "./signature.js";
 import { asTensor, dimOrInt, emitTensor, foldBinary, operatorPrimitive, tensorValue, unifyOperands, type TensorCtx, type TensorValue } from "./tensors.js";
-import { describe, type Value } from "./values.js";
+import { describe, fromSetting, type Value } from "./values.js";
 
 /** Where an expression is evaluated: its environment, its file, and the module instance whose function it is in. */
 export interface Frame {
@@ -537,12 +537,20 @@ export class Elaborator implements TensorCtx {
    * Instantiates the module an expression names, as `train` and claims do: `rf`, `rf(d: 3)`,
    * `adam(lr: 1e-3)`. `what` says what it must be, for the error message.
    */
-  instantiateExpr(e: A.Expr, frame: Frame, path: string, what: string): ModuleInstance {
+  instantiateExpr(e: A.Expr, frame: Frame, path: string, what: string, overrides: Readonly<Record<string, number | boolean | string>> = {}): ModuleInstance {
     const callee = e.kind === "Call" ? this.expr(e.callee, frame) : this.expr(e, frame);
     if (callee.kind === "module" && e.kind !== "Call") return callee.instance;
     if (callee.kind !== "module-decl")
       return fail("E0300", e.kind === "Call" ? e.callee.span : e.span, `expected ${what}, found ${describe(callee)}`);
     const args = e.kind === "Call" ? this.evaluateArgs(e.args, frame) : [];
+    // Overrides replace what the expression gives for the hyper-parameters the module declares.
+    const given = new Set(args.map((a) => a.name));
+    for (const [name, raw] of Object.entries(overrides)) {
+      if (!callee.decl.params.some((p) => p.name.name === name)) continue;
+      const value = fromSetting(raw);
+      if (given.has(name)) args.splice(args.findIndex((a) => a.name === name), 1);
+      args.push({ name, value, span: e.span });
+    }
     return this.instantiate(callee.decl, callee.file, args, path, e.span);
   }
 

@@ -87,3 +87,10 @@ export function describe(v: Value): string {
       return `the data source \`${v.source}\``;
   }
 }
+
+/** A value given on the command line (`--set name=value`) as a compile-time value. */
+export function fromSetting(v: number | boolean | string): Value {
+  if (typeof v === "boolean") return { kind: "bool", value: v };
+  if (typeof v === "string") return { kind: "str", value: v };
+  return Number.isInteger(v) ? { kind: "int", value: v } : { kind: "float", value: v };
+}

@@ -40,9 +40,10 @@ interface OptimizerSlot {
   readonly leaves: { readonly name: string; readonly type: TensorType; readonly initial: Float32Array }[];
 }
 
-export function buildTraining(el: Elaborator, decl: A.TrainDecl, file: LoadedFile, optimFile: LoadedFile): TrainingArtifacts {
+/** `hyper` are command-line overrides (`--set width=64`) of the trained model's hyper-parameters. */
+export function buildTraining(el: Elaborator, decl: A.TrainDecl, file: LoadedFile, optimFile: LoadedFile, hyper: Readonly<Record<string, number | boolean | string>>): TrainingArtifacts {
   const frame: Frame = { env: el.fileEnv(file), file };
-  const model = el.instantiateExpr(decl.model, frame, "", "a model");
+  const model = el.instantiateExpr(decl.model, frame, "", "a model", hyper);
   if (model.decl.kind !== "ModelDecl") fail("E0300", decl.model.span, `\`train\` trains a model, but \`${model.decl.name.name}\` is a module`, { help: "declare it with `model`" });
   if (model.losses.length === 0)
     fail("E0705", decl.model.span, `model \`${model.decl.name.name}\` has no loss to train`, {
