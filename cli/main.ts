@@ -6,6 +6,7 @@ import { FLOWC_VERSION } from "../compiler/version.js";
 import { compileCommand, dumpCommand, infoCommand, runCommand } from "./commands.js";
 import { sampleCommand, trainCommand } from "./train.js";
 import { UsageError } from "./compile-spec.js";
+import { fmtCommand } from "./fmt.js";
 import { processIO, type CliIO } from "./io.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -74,6 +75,13 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     .option("--no-ema", "use the trained weights even when the run kept an EMA")
     .option("--threads <n>", "ONNX Runtime intra-op threads", "1")
     .action(async (run, flags) => void (code = await sampleCommand(run, { ...flags, noEma: flags.ema === false }, io)));
+
+  program
+    .command("fmt")
+    .description("format .flow files in place (directories: every .flow file below them)")
+    .argument("<files...>", "the .flow files or directories")
+    .option("--check", "change nothing; list the files that would change and exit 1 if any")
+    .action(async (files, flags) => void (code = await fmtCommand(files, flags, io)));
 
   try {
     await program.parseAsync([...argv], { from: "user" });
