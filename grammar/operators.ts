@@ -23,16 +23,18 @@ export interface Operand {
   readonly value: Expr;
 }
 
-const OR = 1;
-const AND = 2;
-const NOT = 3;
-const COMPARE = 4;
-const ADD = 5;
-const MUL = 6;
-const SIGN = 7;
-const POWER = 8;
+// Binding strength of each operator level, weakest first. The formatter (format/print/parens.ts)
+// reads the same table to print exactly the parentheses this parser needs.
+export const OR = 1;
+export const AND = 2;
+export const NOT = 3;
+export const COMPARE = 4;
+export const ADD = 5;
+export const MUL = 6;
+export const SIGN = 7;
+export const POWER = 8;
 
-const BINARY_PRECEDENCE: Record<BinaryOp, number> = {
+export const BINARY_PRECEDENCE: Readonly<Record<BinaryOp, number>> = {
   or: OR,
   and: AND,
   "==": COMPARE,

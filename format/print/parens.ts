@@ -5,34 +5,10 @@
 //   or < and < not < comparisons (non-associative) < + - < * / % @ < unary - + < ^ (right) < postfix
 
 import type * as A from "../../grammar/ast.js";
+import { ADD, AND, BINARY_PRECEDENCE, COMPARE, MUL, NOT, OR, POWER, SIGN } from "../../grammar/operators.js";
 
-const OR = 1;
-const AND = 2;
-const NOT = 3;
-const COMPARE = 4;
-const ADD = 5;
-const MUL = 6;
-const SIGN = 7;
-const POWER = 8;
-const POSTFIX = 9;
-
-const BINARY: Record<A.BinaryOp, number> = {
-  or: OR,
-  and: AND,
-  "==": COMPARE,
-  "!=": COMPARE,
-  "<": COMPARE,
-  "<=": COMPARE,
-  ">": COMPARE,
-  ">=": COMPARE,
-  "+": ADD,
-  "-": ADD,
-  "*": MUL,
-  "/": MUL,
-  "%": MUL,
-  "@": MUL,
-  "^": POWER,
-};
+const POSTFIX = POWER + 1;
+const BINARY = BINARY_PRECEDENCE;
 
 export function binaryPrecedence(op: A.BinaryOp): number {
   return BINARY[op];
