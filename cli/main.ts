@@ -26,7 +26,20 @@ export async function runCli(argv: readonly string[], io: CliIO = processIO): Pr
     .version(FLOWC_VERSION)
     .exitOverride()
     .configureOutput({ writeOut: io.out, writeErr: io.err })
-    .showHelpAfterError("(run with --help for usage)");
+    .showHelpAfterError("(run with --help for usage)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  flowc run specs/transformer.flow --size B=2,T=8 --check   compile, run, compare with the reference interpreter
+  flowc compile specs/mlp.flow -o build/mlp                 <model>.<fn>.onnx files and manifest.json
+  flowc train specs/rectified-flow.flow --out runs/rf       train; --resume continues bit for bit
+  flowc sample runs/rf -n 2000 --png samples.png            sample with the trained model
+  flowc dump specs/mlp.flow --stage ir                      ast | typed | ir | onnx
+  flowc fmt --check specs std                               formatting check (as CI runs it)
+
+Docs: docs/language.md, docs/training.md, docs/diagnostics.md`,
+    );
 
   selectionOptions(program.command("compile").description("compile a spec into ONNX graphs and a manifest.json").argument("<spec>", "the .flow file"))
     .requiredOption("-o, --out <dir>", "output directory")
