@@ -97,7 +97,14 @@ export async function sampleCommand(runDir: string, flags: SampleFlags, io: CliI
   }
   const compiled = compileSpec(run.spec, { paramsAs: "inputs" }, io);
   if (!compiled?.manifest) return 1;
-  const checkpoint = loadCheckpoint(runDir);
+  let checkpoint;
+  try {
+    checkpoint = loadCheckpoint(runDir);
+  } catch (e) {
+    if (!(e instanceof RunError)) throw e;
+    io.err(`error: ${e.message}\n`);
+    return 1;
+  }
   if (checkpoint.meta.specHash !== compiled.manifest.specHash)
     io.err(`warning: ${run.spec} changed since this run was trained; sampling with the current spec\n`);
   const n = positiveInt(flags.n, "-n") ?? 1000;

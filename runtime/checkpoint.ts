@@ -5,6 +5,7 @@
 
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { RunError } from "./errors.js";
 import { writeFileAtomic } from "./files.js";
 import type { HostTensor } from "./onnx.js";
 import { decodeSafetensors, encodeSafetensors } from "./safetensors.js";
@@ -43,8 +44,14 @@ export function checkpointExists(dir: string): boolean {
 
 export function loadCheckpoint(dir: string): LoadedCheckpoint {
   const path = join(dir, CHECKPOINT_FILE);
-  const { tensors, metadata } = decodeSafetensors(readFileSync(path));
-  if (metadata["format"] !== "flowc-checkpoint-1") throw new Error(`${path} is not a flowc checkpoint`);
+  let decoded;
+  try {
+    decoded = decodeSafetensors(readFileSync(path));
+  } catch (e) {
+    throw new RunError(`${path} cannot be read as a checkpoint (${e instanceof Error ? e.message : String(e)}); train again into a fresh directory`);
+  }
+  const { tensors, metadata } = decoded;
+  if (metadata["format"] !== "flowc-checkpoint-1") throw new RunError(`${path} is not a flowc checkpoint`);
   return {
     tensors,
     meta: {

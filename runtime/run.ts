@@ -8,6 +8,7 @@ import type { ManifestTraining } from "../compiler/artifacts/manifest.js";
 import { checkpointExists, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { writeFileAtomic as atomicWrite } from "./files.js";
 import type { HostTensor } from "./onnx.js";
+import { RunError } from "./errors.js";
 import { Trainer, TrainingError } from "./trainer.js";
 
 export interface TrainProgress {
@@ -43,7 +44,7 @@ export interface TrainRunResult {
   readonly lossCurve: [number, number][];
 }
 
-export class RunError extends Error {}
+export { RunError } from "./errors.js";
 
 export function findTraining(compiled: CompileResult, name?: string): ManifestTraining {
   const trainings = compiled.manifest?.trainings ?? [];

@@ -5,7 +5,7 @@ import type { CompileResult } from "../compiler/compile.js";
 import { RandomStream, sample } from "../compiler/artifacts/rng.js";
 import { concreteSizes } from "./inputs.js";
 import { GraphSession, type HostTensor } from "./onnx.js";
-import { RunError } from "./run.js";
+import { RunError } from "./errors.js";
 
 export interface SampleOptions {
   /** Sampler name (`euler`) or graph name (`rf.euler`); default: the first sampler. */

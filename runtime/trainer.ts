@@ -8,6 +8,7 @@ import type { ManifestGraph, ManifestTensor, ManifestTraining } from "../compile
 import { TOY_SOURCES } from "./data/toy.js";
 import { concreteSizes } from "./inputs.js";
 import { fromOrt, GraphSession, toOrt, type HostTensor } from "./onnx.js";
+import { RunError } from "./errors.js";
 import { scheduleFactor } from "./schedule.js";
 
 export class TrainingError extends Error {
@@ -53,13 +54,13 @@ export class Trainer {
     resume?: { step: number; rng: Readonly<Record<string, number[]>> },
   ): Promise<Trainer> {
     const source = TOY_SOURCES[training.data.source];
-    if (!source) throw new Error(`unknown data source ${training.data.source}`);
+    if (!source) throw new RunError(`unknown data source ${training.data.source}`);
     const session = await GraphSession.create(onnx, { threads: options.threads ?? 1 });
     const state = new Map<string, ort.Tensor>();
     for (const out of graph.outputs) {
       if (!out.updates) continue;
       const value = initial[out.updates];
-      if (!value) throw new Error(`no initial value for ${out.updates}`);
+      if (!value) throw new RunError(`no initial value for ${out.updates}`);
       state.set(out.updates, toOrt(value));
     }
     const streams = resume
@@ -74,7 +75,7 @@ export class Trainer {
     const feeds: Record<string, ort.Tensor> = {};
     const sizes: Record<string, number> = {};
     const batchInput = this.graph.inputs.find((i) => i.role === "input");
-    if (!batchInput) throw new Error("the training graph has no batch input");
+    if (!batchInput) throw new RunError("the loss takes no batch input: declare the data it receives, e.g. `loss (x1: f32[B, 2]) { ... }`");
     const batch = this.batch(batchInput, sizes);
     feeds[batchInput.name] = batch;
     for (const input of this.graph.inputs) {
@@ -87,7 +88,7 @@ export class Trainer {
       } else if (this.state.has(input.name)) {
         feeds[input.name] = this.state.get(input.name)!;
       } else if (input !== batchInput) {
-        throw new Error(`the training graph input ${input.name} (${input.role}) has no value`);
+        throw new RunError(`the training graph input ${input.name} (${input.role}) has no value: losses may take one batch input only`);
       }
     }
     const outputs = await this.session.runTensors(feeds);
@@ -101,10 +102,10 @@ export class Trainer {
   private batch(input: ManifestTensor, sizes: Record<string, number>): ort.Tensor {
     const [rows, features] = input.shape;
     if (input.shape.length !== 2 || typeof rows !== "string" || typeof features !== "number")
-      throw new Error(`the loss takes ${input.name}: ${input.dtype}[${input.shape.join(", ")}], but toy data gives f32[B, 2]`);
+      throw new RunError(`the loss takes ${input.name}: ${input.dtype}[${input.shape.join(", ")}], but ${this.training.data.source} gives f32[B, 2]`);
     sizes[rows] = this.training.batch;
     const data = TOY_SOURCES[this.training.data.source]!(this.streams.data, this.training.batch, this.training.data.args as Record<string, number>);
-    if (features !== 2) throw new Error(`the loss takes ${input.name} with ${features} features, but ${this.training.data.source} has 2`);
+    if (features !== 2 || input.dtype !== "f32") throw new RunError(`the loss takes ${input.name}: ${input.dtype}[${input.shape.join(", ")}], but ${this.training.data.source} gives f32[B, 2]`);
     return new ort.Tensor("float32", data, [this.training.batch, 2]);
   }
 

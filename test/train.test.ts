@@ -110,3 +110,11 @@ describe("training with command-line overrides", () => {
     expect(run.step).toBe(3);
   }, 60_000);
 });
+
+describe("run-time errors a user can cause", () => {
+  it("data that does not fit the loss is a one-line RunError, not a crash", async () => {
+    const text = readFileSync("specs/rectified-flow.flow", "utf8").replace("d: int = 2", "d: int = 3");
+    const spec = compiled("specs/three-d.flow", text);
+    await expect(trainRun({ spec: "specs/three-d.flow", compiled: spec, outDir: tmp(), steps: 2 })).rejects.toThrow(/the loss takes x1: f32\[B, 3\], but toy.moons gives f32\[B, 2\]/);
+  });
+});
