@@ -8,6 +8,7 @@ import type { ManifestGraph } from "../compiler/artifacts/manifest.js";
 import { interpret } from "../compiler/ir/interpret.js";
 import type { NDArray } from "../compiler/ir/ndarray.js";
 import { printGraph } from "../compiler/ir/print.js";
+import { typeToString } from "../compiler/ir/types.js";
 import { onnxGraphToText } from "../compiler/onnx/lower.js";
 import { exampleInputs } from "../runtime/inputs.js";
 import { GraphSession, type HostTensor } from "../runtime/onnx.js";
@@ -73,12 +74,8 @@ export async function dumpCommand(spec: string, flags: SelectionFlags & { stage:
 }
 
 function signature(g: CompiledGraph): string {
-  const t = (v: number) => {
-    const type = g.graph.values[v]!;
-    return `${type.dtype}[${type.shape.map((d) => [...d].map(([k, c]) => (k ? (c === 1 ? k : `${c}*${k}`) : String(c))).join(" + ") || "0").join(", ")}]`;
-  };
-  const ins = g.graph.inputs.filter((i) => i.role === "input" || i.role === "noise").map((i) => `${i.name}: ${t(i.value)}`);
-  const outs = g.graph.outputs.map((o) => `${o.name}: ${t(o.value)}`);
+  const ins = g.graph.inputs.filter((i) => i.role === "input" || i.role === "noise").map((i) => `${i.name}: ${typeToString(g.graph.values[i.value]!)}`);
+  const outs = g.graph.outputs.map((o) => `${o.name}: ${typeToString(g.graph.values[o.value]!)}`);
   return `(${ins.join(", ")}) -> (${outs.join(", ")})`;
 }
 

@@ -110,9 +110,9 @@ export class Trainer {
   }
 
   private hyperValue(input: ManifestTensor, step: number): number {
-    if (input.name === "step") return step;
-    const base = input.name.endsWith(".lr") && this.options.lr !== undefined ? this.options.lr : (input.default ?? 0);
-    if (!input.name.endsWith(".lr")) return base;
+    if (input.name === this.training.stepInput) return step;
+    if (input.name !== this.training.learningRateInput) return input.default ?? 0;
+    const base = this.options.lr ?? input.default ?? 0;
     return base * scheduleFactor({ schedule: this.training.schedule, warmup: this.training.warmup, steps: this.training.steps }, step);
   }
 

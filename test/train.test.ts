@@ -106,6 +106,8 @@ describe("training with command-line overrides", () => {
     const w = step.inputs.find((i) => i.name === "v.layers.1.w")!;
     expect(step.values[w.value]!.shape.map((d) => [...d.values()][0])).toEqual([32, 32]);
     expect(w.initial!.length).toBe(32 * 32);
+    // The runtime learns from the manifest, not from names, which inputs the step and the schedule drive.
+    expect(result.manifest!.trainings[0]).toMatchObject({ stepInput: "step", learningRateInput: "optimizer.lr", schedule: "cosine" });
     const run = await trainRun({ spec: "specs/rectified-flow.flow", compiled: result, outDir: tmp(), steps: 3 });
     expect(run.step).toBe(3);
   }, 60_000);

@@ -48,6 +48,10 @@ export interface ManifestTraining {
   readonly schedule: string;
   readonly warmup: number;
   readonly logEvery: number;
+  /** The input fed the step number (1-based). */
+  readonly stepInput: string;
+  /** The run-time hyper-parameter the learning-rate schedule and `--lr` apply to, if the optimizer has one. */
+  readonly learningRateInput?: string;
 }
 
 export function trainingManifest(t: TrainingArtifacts): ManifestTraining {
@@ -66,6 +70,8 @@ export function trainingManifest(t: TrainingArtifacts): ManifestTraining {
     schedule: t.config.schedule,
     warmup: t.config.warmup,
     logEvery: t.config.logEvery,
+    stepInput: t.stepInput,
+    ...(t.learningRateInput ? { learningRateInput: t.learningRateInput } : {}),
   };
 }
 

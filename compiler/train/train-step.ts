@@ -23,6 +23,8 @@ import { describe, type Value } from "../elaborate/values.js";
 import type { LoadedFile } from "../sema/loader.js";
 import { readTrainConfig, type TrainConfig } from "./train-config.js";
 
+const STEP_INPUT = "step";
+
 export interface TrainingArtifacts {
   readonly name: string;
   readonly model: ModuleInstance;
@@ -31,6 +33,10 @@ export interface TrainingArtifacts {
   readonly data: Extract<Value, { kind: "data" }>;
   readonly trainStep: Graph;
   readonly eval: Graph;
+  /** The graph input that takes the step number. */
+  readonly stepInput: string;
+  /** The optimizer's run-time `lr` input, which schedules scale (absent if it has none). */
+  readonly learningRateInput?: string;
 }
 
 /** Tensors of one parameter's optimizer state, flattened: the leaves of the tuple `init` returns. */
@@ -58,7 +64,9 @@ export function buildTraining(el: Elaborator, decl: A.TrainDecl, file: LoadedFil
   const optimizerSlots = slots.map((slot) => optimizerState(el, config.optimizer, slot, decl.span));
   const trainStep = buildStepGraph(el, model, config, optimizerSlots, optimFile, decl.span);
   const evalGraph = buildEvalGraph(el, model, decl.span);
-  return { name, model, config, data, trainStep, eval: evalGraph };
+  const lr = config.optimizer.hyper.get("lr");
+  const learningRateInput = lr?.kind === "hyper" && trainStep.inputs.some((i) => i.name === lr.name) ? lr.name : undefined;
+  return { name, model, config, data, trainStep, eval: evalGraph, stepInput: STEP_INPUT, learningRateInput };
 }
 
 /** Sums the model's losses in the current graph, checking each is a scalar. */
@@ -98,7 +106,7 @@ function buildStepGraph(el: Elaborator, model: ModuleInstance, config: TrainConf
       ], span);
       gradValues = (clipped as Extract<Value, { kind: "list" }>).items as Value[];
     }
-    const step = tensorValue(el, builder.input("step", { dtype: "f32", shape: [] }, "hyper", { default: 1 }));
+    const step = tensorValue(el, builder.input(STEP_INPUT, { dtype: "f32", shape: [] }, "hyper", { default: 1 }));
     const update = el.methodClosure(config.optimizer, config.optimizer.fns.get("update")!);
     const emaUpdate = el.fileEnv(optimFile).lookup("ema_update")!;
     builder.output("loss", loss.id, "metric");
