@@ -8,7 +8,11 @@ export type DerivativeErrorCode =
   /** A primitive on a differentiated path has neither rules nor a non-differentiable declaration. */
   | "E0506"
   /** Asked for the derivative of, or with respect to, a value that has none (i32/bool, non-scalar loss). */
-  | "E0507";
+  | "E0507"
+  /** A custom-VJP function reads, without taking it as an argument, a value that needs a gradient. */
+  | "E0509"
+  /** Forward mode asked to go through a function whose derivative is given only in reverse mode. */
+  | "E0510";
 
 export class DerivativeError extends Error {
   constructor(

@@ -6,6 +6,8 @@
 import type { GraphBuilder } from "../ir/builder.js";
 import type { Node, ValueId } from "../ir/graph.js";
 import { DerivativeContext } from "./context.js";
+import { DerivativeError } from "./errors.js";
+import { regionLayout } from "./regions.js";
 import { fitTangent } from "./fit-shape.js";
 import { carriesDerivative, rulesFor } from "./rules.js";
 import { checkSeed } from "./seeds.js";
@@ -23,9 +25,18 @@ export function jvp(builder: GraphBuilder, nodes: readonly Node[], tangents: Rea
     checkSeed(builder, v, t, "tangent");
     out.set(v, t);
   }
-  for (const node of nodes) {
+  const regions = regionLayout(builder, nodes);
+  for (const [i, node] of nodes.entries()) {
     const inputTangents = node.inputs.map((v) => out.get(v) ?? null);
     if (inputTangents.every((t) => t === null)) continue;
+    const region = regions.regionAt[i];
+    if (region)
+      throw new DerivativeError(
+        "E0510",
+        `forward-mode differentiation (jvp) cannot go through \`${region.name}\`: its derivative is given only as a custom VJP`,
+        region.span,
+        "call the function outside the jvp, or write it without @custom_vjp where a forward-mode derivative is needed",
+      );
     const rules = rulesFor(node);
     if (!rules) continue;
     ctx.span = node.span;

@@ -4,12 +4,19 @@
 // contributions are fitted to their value's shape (fit-shape.ts) and summed (accumulate.ts)
 // here, once, rather than in every rule.
 
-import type { GraphBuilder } from "../ir/builder.js";
+//
+// A custom-VJP region (regions.ts) is differentiated by calling its `backward` where its last
+// node is; its inner nodes get no backward nodes.
+
+import type { CustomVjp, GraphBuilder } from "../ir/builder.js";
 import type { Node, ValueId } from "../ir/graph.js";
+import type { ClosedOverRead } from "./regions.js";
 import { CotangentAccumulator } from "./accumulate.js";
 import { DerivativeContext } from "./context.js";
+import { DerivativeError } from "./errors.js";
 import { fitCotangent } from "./fit-shape.js";
 import { inputsToDifferentiate } from "./prune.js";
+import { regionLayout } from "./regions.js";
 import { rulesFor } from "./rules.js";
 import { checkSeed } from "./seeds.js";
 
@@ -34,11 +41,25 @@ export function vjp(builder: GraphBuilder, nodes: readonly Node[], cotangents: R
     checkSeed(builder, v, ct, "cotangent");
     accumulated.add(v, ct);
   }
-  const plan = inputsToDifferentiate(builder, nodes, [...cotangents.keys()], options.wrt);
+  const regions = regionLayout(builder, nodes);
+  const plan = inputsToDifferentiate(builder, nodes, [...cotangents.keys()], options.wrt, regions);
   for (let i = nodes.length - 1; i >= 0; i--) {
     const node = nodes[i]!;
-    const wanted = plan[i];
+    const wanted = plan.wanted[i];
     if (!wanted) continue;
+    const region = regions.endingAt.get(i);
+    if (region) {
+      checkClosedOver(builder, region, regions.closedOver.get(region)!, wanted.slice(region.inputs.length));
+      const outputCotangents = region.outputs.map((v) => accumulated.total(v));
+      if (outputCotangents.every((ct) => ct === null)) continue;
+      ctx.span = region.span;
+      const results = region.backward(outputCotangents);
+      region.inputs.forEach((v, k) => {
+        const ct = results[k] ?? null;
+        if (wanted[k] && ct !== null) accumulated.add(v, fitCotangent(ctx, ct, builder.typeOf(v)));
+      });
+      continue;
+    }
     const outputCotangents = node.outputs.map((v) => accumulated.total(v));
     if (outputCotangents.every((ct) => ct === null)) continue;
     const rules = rulesFor(node);
@@ -51,4 +72,22 @@ export function vjp(builder: GraphBuilder, nodes: readonly Node[], cotangents: R
     });
   }
   return accumulated.totals();
+}
+
+/**
+ * A region's backward gives cotangents for its inputs only. If its nodes read another value that
+ * needs a cotangent (a parameter the function uses without taking it as an argument), that
+ * gradient would silently be lost: an error instead.
+ */
+function checkClosedOver(builder: GraphBuilder, region: CustomVjp, reads: readonly ClosedOverRead[], wanted: readonly boolean[]): void {
+  const k = wanted.findIndex(Boolean);
+  if (k < 0) return;
+  const read = reads[k]!;
+  const input = builder.inputNamed(read.value);
+  throw new DerivativeError(
+    "E0509",
+    `\`${region.name}\` has a custom VJP but reads ${input ? `\`${input}\`` : "a value computed outside it"} without taking it as an argument, so the backward cannot give its gradient`,
+    read.span ?? region.span,
+    "take that value as an argument of the function, so the backward returns its cotangent too",
+  );
 }

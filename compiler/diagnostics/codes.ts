@@ -30,6 +30,7 @@ export const DIAGNOSTIC_CODES = {
   E0205: "unknown standard library module",
   E0206: "unknown member",
   E0207: "name used before its definition",
+  E0208: "unknown attribute",
   // --- types ---
   E0300: "type mismatch",
   E0301: "not a tensor",
@@ -59,6 +60,9 @@ export const DIAGNOSTIC_CODES = {
   E0505: "recursion is not allowed",
   E0506: "no derivative rule",
   E0507: "not differentiable",
+  E0508: "invalid custom VJP",
+  E0509: "custom VJP reads a differentiated value it does not take as an argument",
+  E0510: "forward-mode derivative through a custom VJP",
   // --- modules, parameters, state ---
   E0600: "module has no forward function",
   E0601: "unknown module member",

@@ -5,6 +5,7 @@
 import { fail } from "../diagnostics/index.js";
 import type { Span } from "../source.js";
 import { jvp as jvpTransform } from "../ad/jvp.js";
+import { withDerivativeErrors } from "./derivative-errors.js";
 import { dimConst, dimDivConst, dimEquals, dimMul, dimValue, type Dim } from "../ir/dims.js";
 import { shapeToString, typeToString } from "../ir/types.js";
 import type { Elaborator } from "./elaborator.js";
@@ -295,7 +296,7 @@ const table: Record<string, BuiltinImpl> = {
     const start = builder.nodeCount;
     const result = el.call(b["f"]!.value, primals.map((c) => ({ value: c, span })), span, b["f"]!.span);
     const outputs = asList(result).map((v) => asTensor(el, v, span, "f32"));
-    const tangents = jvpTransform(builder, builder.nodesFrom(start), seeds);
+    const tangents = withDerivativeErrors(span, () => jvpTransform(builder, builder.nodesFrom(start), seeds));
     const tangentOf = (o: TensorValue): TensorValue => {
       const t = tangents.get(o.id) ?? seeds.get(o.id);
       return t !== undefined ? { kind: "tensor", id: t, type: el.typeOf(t) } : emitTensor(el, "expand", [scalarConstant(el, 0, "f32", span).id], { shape: [...o.type.shape] }, span);

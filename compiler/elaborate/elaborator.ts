@@ -14,6 +14,7 @@ import { shapeToString, typesEqual, typeToString, type TensorType } from "../ir/
 import type { LoadedFile } from "../sema/loader.js";
 import { suggestion, type FileScope, type TopBinding } from "../sema/scope.js";
 import { BUILTINS, type EvaluatedArg } from "./builtins.js";
+import { customVjpAttribute, declareCustomVjp } from "./custom-vjp.js";
 import { Env } from "./env.js";
 import { indexTensor } from "./indexing.js";
 import { ModuleInstance, type Initializer, type ParamSlot } from "./module-instance.js";
@@ -499,6 +500,8 @@ export class Elaborator implements TensorCtx {
     }
     for (const [name, d] of dims) if (name !== "..." && !Array.isArray(d) && c.env.lookup(name) === undefined) env.define(name, dimOrInt(d as Dim));
     for (const [name, v] of predefined ?? []) env.define(name, v);
+    const customVjp = this.builder ? customVjpAttribute(c.fn) : undefined;
+    const firstNode = this.builder?.nodeCount ?? 0;
     this.callStack.push(c.fn);
     let result: Value;
     try {
@@ -508,6 +511,7 @@ export class Elaborator implements TensorCtx {
     }
     const returnType = c.fn.kind === "FnDecl" || c.fn.kind === "SamplerDecl" ? c.fn.returnType : undefined;
     if (returnType) result = checkValue(this.builder ? this : undefined, result, returnType, env, dims, `the result of \`${c.name}\``, c.fn.body.span);
+    if (customVjp) declareCustomVjp(this, { closure: c, attribute: customVjp, args: c.fn.params.map((p) => env.lookup(p.name.name)!), result, firstNode });
     if (result.kind === "tensor") this.log(span, `${c.name}(...)`, result);
     return result;
   }

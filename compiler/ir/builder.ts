@@ -7,12 +7,30 @@ import type { Attrs, Graph, GraphInput, GraphOutput, Node, NoiseSpec, Role, Valu
 import { getPrimitive } from "./primitives/registry.js";
 import type { TensorType } from "./types.js";
 
+/**
+ * A computation whose reverse-mode derivative is given rather than derived: the nodes
+ * [firstNode, endNode) compute `outputs` from `inputs`, and reverse mode emits `backward` instead
+ * of differentiating those nodes (a `@custom_vjp` function of the language). `backward` receives
+ * one cotangent per output (null for a zero) and returns one per input (null for a zero); it may
+ * emit any nodes, and its owner may record side effects such as state updates.
+ */
+export interface CustomVjp {
+  readonly name: string;
+  readonly span?: Span;
+  readonly firstNode: number;
+  readonly endNode: number;
+  readonly inputs: readonly ValueId[];
+  readonly outputs: readonly ValueId[];
+  backward(outputCotangents: readonly (ValueId | null)[]): readonly (ValueId | null)[];
+}
+
 export class GraphBuilder {
   private readonly values: TensorType[] = [];
   private readonly nodes: Node[] = [];
   private readonly inputs: GraphInput[] = [];
   private readonly outputs: GraphOutput[] = [];
   private readonly inputNames = new Set<string>();
+  private readonly customVjps: CustomVjp[] = [];
 
   constructor(readonly name: string) {}
 
@@ -24,6 +42,11 @@ export class GraphBuilder {
 
   isInput(v: ValueId): boolean {
     return this.inputs.some((i) => i.value === v);
+  }
+
+  /** The name of the graph input that is `v`, if `v` is one. */
+  inputNamed(v: ValueId): string | undefined {
+    return this.inputs.find((i) => i.value === v)?.name;
   }
 
   hasInput(name: string): boolean {
@@ -65,6 +88,17 @@ export class GraphBuilder {
   /** The nodes emitted since `start` (a previous `nodeCount`), in order. */
   nodesFrom(start: number): readonly Node[] {
     return this.nodes.slice(start);
+  }
+
+  /** Declares that reverse mode must use `region.backward` for the nodes of `region`. */
+  addCustomVjp(region: CustomVjp): void {
+    if (region.firstNode < 0 || region.endNode > this.nodes.length || region.firstNode > region.endNode) throw new Error(`IR: custom VJP ${region.name} covers nodes that do not exist`);
+    this.customVjps.push(region);
+  }
+
+  /** The custom-VJP regions declared so far, in the order they were declared. */
+  get customVjpRegions(): readonly CustomVjp[] {
+    return this.customVjps;
   }
 
   finish(): Graph {

@@ -66,7 +66,11 @@ export function resolveNames(file: LoadedFile, fileScope: FileScope, prelude: Fi
   };
 
   const fn = (f: A.FnDecl | A.LossDecl | A.SamplerDecl) => {
-    for (const attr of f.kind === "FnDecl" ? f.attributes : []) for (const a of attr.args) expr(a.value);
+    for (const attr of f.kind === "FnDecl" ? f.attributes : []) {
+      const problem = attributeProblem(attr);
+      if (problem) diagnostics.push(problem);
+      for (const a of attr.args) expr(a.value);
+    }
     const bound = params(f.params);
     if (f.kind !== "LossDecl") typeDims(f.returnType, bound);
     scopes.push(bound);
@@ -228,4 +232,22 @@ export function dimNames(d: A.DimExpr, out: Set<string>): void {
     dimNames(d.left, out);
     dimNames(d.right, out);
   }
+}
+
+/** The attributes a function may carry, with the arguments each takes. */
+const ATTRIBUTES: Readonly<Record<string, { readonly usage: string; readonly args: number }>> = {
+  custom_vjp: { usage: "@custom_vjp(backward_function)", args: 1 },
+};
+
+function attributeProblem(attr: A.Attribute): Diagnostic | undefined {
+  const known = ATTRIBUTES[attr.name.name];
+  if (!known)
+    return diagnostic("E0208", attr.name.span, `unknown attribute \`@${attr.name.name}\``, {
+      help: suggestion(attr.name.name, Object.keys(ATTRIBUTES)) ?? `the attributes are ${Object.values(ATTRIBUTES).map((a) => `\`${a.usage}\``).join(", ")}`,
+    });
+  if (attr.args.length !== known.args || attr.args.some((a) => a.name))
+    return diagnostic("E0508", attr.span, `\`@${attr.name.name}\` takes ${known.args === 1 ? "one argument" : `${known.args} arguments`}, written \`${known.usage}\``, {
+      help: "name the function that computes the backward pass, declared beside this one",
+    });
+  return undefined;
 }

@@ -10,10 +10,11 @@
 // that is the next value of an input names it in `updates`, so the runtime can feed it back.
 
 import type * as A from "../../grammar/ast.js";
-import { CompileError, diagnostic, fail } from "../diagnostics/index.js";
+import { fail } from "../diagnostics/index.js";
 import type { Span } from "../source.js";
-import { grad, DerivativeError } from "../ad/index.js";
-import type { Graph, ValueId } from "../ir/graph.js";
+import { grad } from "../ad/index.js";
+import { withDerivativeErrors } from "../elaborate/derivative-errors.js";
+import type { Graph } from "../ir/graph.js";
 import { interpret } from "../ir/interpret.js";
 import { concreteShape, typeToString, type TensorType } from "../ir/types.js";
 import type { Elaborator, Frame } from "../elaborate/elaborator.js";
@@ -90,13 +91,7 @@ function buildStepGraph(el: Elaborator, model: ModuleInstance, config: TrainConf
     const start = builder.nodeCount;
     const loss = totalLoss(el, model, span);
     const params = optimizerSlots.map((o) => el.slotTensor(o.slot));
-    let grads: ValueId[];
-    try {
-      grads = grad(builder, builder.nodesFrom(start), loss.id, params.map((p) => p.id));
-    } catch (e) {
-      if (e instanceof DerivativeError) throw new CompileError(diagnostic(e.code, e.nodeSpan ?? span, e.message, { help: e.help }));
-      throw e;
-    }
+    const grads = withDerivativeErrors(span, () => grad(builder, builder.nodesFrom(start), loss.id, params.map((p) => p.id)));
     let gradValues: Value[] = grads.map((g) => tensorValue(el, g));
     if (config.clip > 0) {
       const clip = el.fileEnv(optimFile).lookup("clip_by_global_norm")!;
