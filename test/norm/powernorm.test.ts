@@ -64,7 +64,7 @@ train probe on moons { optimizer: sgd(lr: 1.0), steps: 1 }
 `;
 
 const flat = (n: Nested): number[] => (Array.isArray(n) ? n.flatMap(flat) : [n]);
-const f32 = (shape: number[], values: readonly number[]): NDArray => ({ dtype: "f32", shape, data: Float64Array.from(values) });
+const f32 = (shape: readonly number[], values: readonly number[]): NDArray => ({ dtype: "f32", shape: [...shape], data: Float64Array.from(values) });
 const scalar = (v: number) => f32([], [v]);
 
 function expectClose(actual: ArrayLike<number>, expected: readonly number[], tol: number, what: string): number {
@@ -144,7 +144,7 @@ describe("PowerNorm against the reference code (float64 transcription)", () => {
   it("runs the same three steps in ONNX Runtime (float32) as in the interpreter", async () => {
     const session = await GraphSession.create(lowerGraph(step, { paramsAs: "inputs" }));
     const toHost = (a: NDArray): HostTensor => ({ dtype: "f32", shape: a.shape, data: Float32Array.from(a.data) });
-    const fromHost = (t: HostTensor): NDArray => ({ dtype: "f32", shape: t.shape, data: Float64Array.from(t.data) });
+    const fromHost = (t: HostTensor): NDArray => ({ dtype: "f32", shape: [...t.shape], data: Float64Array.from(t.data) });
     let state: Record<string, NDArray> = {};
     // The ONNX graph has no initial values: feed every input with one (state, optimizer state).
     const initial: Record<string, NDArray> = Object.fromEntries(
