@@ -14,6 +14,7 @@ import { lowerGraph } from "../compiler/onnx/lower.js";
 import { GraphBuilder } from "../compiler/ir/builder.js";
 import { findTraining } from "../runtime/run.js";
 import { Trainer } from "../runtime/trainer.js";
+import { batchSource } from "../runtime/data/batches.js";
 import type { HostTensor } from "../runtime/onnx.js";
 
 function arg(name: string, fallback: number): number {
@@ -47,7 +48,10 @@ async function flowcMsPerStep(threads: number): Promise<number> {
   const initial: Record<string, HostTensor> = {};
   for (const input of ir.inputs)
     if (input.initial) initial[input.name] = { dtype: "f32", shape: compiled.manifest!.graphs[index]!.inputs.find((i) => i.name === input.name)!.shape as number[], data: input.initial as Float32Array };
-  const trainer = await Trainer.create(compiled.graphs[index]!.onnx!, compiled.manifest!.graphs[index]!, training, initial, { threads });
+  const batches = batchSource(training.data, () => {
+    throw new Error("the bench trains on a data source, not on generated pairs");
+  });
+  const trainer = await Trainer.create(compiled.graphs[index]!.onnx!, compiled.manifest!.graphs[index]!, training, batches, initial, { threads });
   for (let i = 0; i < warmup; i++) await trainer.next();
   const times: number[] = [];
   for (let i = 0; i < steps; i++) {

@@ -6,6 +6,7 @@ import { FLOWC_VERSION } from "../compiler/version.js";
 import { compileCommand, dumpCommand, infoCommand, runCommand } from "./commands.js";
 import { sampleCommand, trainCommand } from "./train.js";
 import { UsageError } from "./compile-spec.js";
+import { checkCommand } from "./check.js";
 import { fmtCommand } from "./fmt.js";
 import { processIO, type CliIO } from "./io.js";
 
@@ -71,10 +72,19 @@ Docs: docs/language.md, docs/training.md, docs/diagnostics.md`,
     .option("--lr <x>", "base learning rate (default: the optimizer's `lr`)")
     .option("--resume", "continue from the run directory's checkpoint, bit for bit")
     .option("--checkpoint-every <n>", "steps between checkpoints")
+    .option("--cache <dir>", "where trainings this one learns from (reflow pairs) are trained and cached", ".flowc-cache")
     .option("--threads <n>", "ONNX Runtime intra-op threads", "1")
     .option("--set <name=value>", "override a model hyper-parameter (repeatable)", collect)
     .option("--seed <n>", "seed of parameter initialization", "0")
     .action(async (spec, flags) => void (code = await trainCommand(spec, flags, io)));
+
+  selectionOptions(program.command("check").description("train what the spec's claims need, measure every claim, and report").argument("<spec>", "the .flow file"))
+    .option("--fast", "the reduced budget (each training's fast_steps, each claim's fast_samples), for CI")
+    .option("-o, --out <dir>", "where the reports and plots go (default: runs/<spec name>/check)")
+    .option("--cache <dir>", "where trained runs are cached, by spec hash", ".flowc-cache")
+    .option("--claim <text>", "only the claims whose title contains this (repeatable)", collect)
+    .option("--threads <n>", "ONNX Runtime intra-op threads", "1")
+    .action(async (spec, flags) => void (code = await checkCommand(spec, flags, io)));
 
   program
     .command("sample")

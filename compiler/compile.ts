@@ -4,7 +4,7 @@
 
 import { createHash } from "node:crypto";
 import type { Program } from "../grammar/ast.js";
-import { CompileError, diagnostic, hasErrors, type Diagnostic } from "./diagnostics/index.js";
+import { CompileError, diagnostic, fail, hasErrors, type Diagnostic } from "./diagnostics/index.js";
 import { NO_SPAN } from "./source.js";
 import type { Graph } from "./ir/graph.js";
 import { verifyGraph } from "./ir/verify.js";
@@ -13,7 +13,10 @@ import { optimizeGraph } from "./passes/index.js"; // IR optimization passes (co
 import { loadProgram, nodeFileSystem, type FileSystem, type LoadedFile } from "./sema/loader.js";
 import { buildScopes } from "./sema/scope.js";
 import { resolveNames } from "./sema/resolve.js";
-import { Elaborator } from "./elaborate/elaborator.js";
+import { Elaborator, type SamplerRequest } from "./elaborate/elaborator.js";
+import { dataDependencies, type Claim } from "./artifacts/pipeline.js";
+import { elaborateClaims } from "./claims/claims.js";
+import { typeToString } from "./ir/types.js";
 import { initialValue } from "./artifacts/init.js";
 import { manifestGraph, type Manifest } from "./artifacts/manifest.js";
 import type { EvaluatedArg } from "./elaborate/builtins.js";
@@ -54,6 +57,10 @@ export interface CompiledGraph {
   readonly kind?: "function" | "sampler" | "train_step" | "eval";
   /** Training graphs take every parameter as an input; inference graphs follow `paramsAs`. */
   readonly paramsAs?: "initializers" | "inputs";
+  /** For a sampler run with the weights of a training: that training. */
+  readonly training?: string;
+  /** For samplers: evaluations of the model's functions per sample. */
+  readonly nfe?: number;
 }
 
 export interface CompileResult {
@@ -74,6 +81,7 @@ export function compile(options: CompileOptions): CompileResult {
   const typedLog: string[] = [];
   const graphs: CompiledGraph[] = [];
   const trainings: TrainingArtifacts[] = [];
+  const claims: Claim[] = [];
   let sources: ReadonlyMap<string, string> = new Map();
   let program: Program | undefined;
   let manifest: Manifest | undefined;
@@ -110,16 +118,27 @@ export function compile(options: CompileOptions): CompileResult {
           return v;
         },
         typedLog: options.stage === "typed" ? typedLog : undefined,
+        hyper: options.hyper,
       },
     );
     graphs.push(...elaborateModels(elaborator, load.entry, options, diagnostics));
     for (const decl of load.entry.program.items) {
       if (decl.kind !== "TrainDecl") continue;
       try {
-        const t = buildTraining(elaborator, decl, load.entry, load.optim!, options.hyper ?? {});
+        const t = buildTraining(elaborator, decl, load.entry, load.optim!);
         trainings.push(t);
         graphs.push({ model: t.model.decl.name.name, fn: "train_step", graph: renamed(t.trainStep, `${t.name}.train_step`), paramsAs: "inputs", kind: "train_step" });
         graphs.push({ model: t.model.decl.name.name, fn: "eval", graph: renamed(t.eval, `${t.name}.eval`), paramsAs: "inputs", kind: "eval" });
+      } catch (e) {
+        if (e instanceof CompileError) diagnostics.push(e.diagnostic);
+        else throw e;
+      }
+    }
+    if (!hasErrors(diagnostics)) {
+      try {
+        checkTrainingCycles(trainings);
+        claims.push(...elaborateClaims(elaborator, load.entry, trainings));
+        graphs.push(...trainedSamplers(elaborator, trainings));
       } catch (e) {
         if (e instanceof CompileError) diagnostics.push(e.diagnostic);
         else throw e;
@@ -142,8 +161,9 @@ export function compile(options: CompileOptions): CompileResult {
       seed,
       opset: 17,
       irVersion: 8,
-      graphs: graphs.map((g) => manifestGraph(g.graph, g.model, g.fn, g.paramsAs ?? paramsAs, g.kind ?? "function")),
+      graphs: graphs.map((g) => manifestGraph(g.graph, g.model, g.fn, g.paramsAs ?? paramsAs, g.kind ?? "function", { training: g.training, nfe: g.nfe })),
       trainings: trainings.map((t) => trainingManifest(t)),
+      claims,
     };
   } catch (e) {
     diagnostics.push(internalError(e));
@@ -186,7 +206,7 @@ function elaborateModels(el: Elaborator, entry: LoadedFile, options: CompileOpti
       }
       for (const sampler of inst.samplers) {
         const graph = el.buildFunctionGraph(`${model.name.name}.${sampler.name.name}`, el.methodClosure(inst, sampler));
-        out.push({ model: model.name.name, fn: sampler.name.name, graph, kind: "sampler" });
+        out.push({ model: model.name.name, fn: sampler.name.name, graph, kind: "sampler", nfe: el.lastFunctionEvaluations });
       }
     } catch (e) {
       if (e instanceof CompileError) diagnostics.push(e.diagnostic);
@@ -209,4 +229,51 @@ function internalError(e: unknown): Diagnostic {
     notes: [{ message: (err.stack ?? "").split("\n").slice(1, 6).join("\n").trim() }],
     help: "this is a bug in flowc, not in your spec; please report it with the spec that triggers it",
   });
+}
+
+/**
+ * The sampler graphs that claims and generated pairs use, each built from the model instance of
+ * its training (so its parameters are that training's) with the compile-time arguments asked for.
+ */
+function trainedSamplers(el: Elaborator, trainings: readonly TrainingArtifacts[]): CompiledGraph[] {
+  const out: CompiledGraph[] = [];
+  for (const request of el.requestedSamplers()) {
+    const { ref } = request;
+    const graph = el.buildFunctionGraph(request.graph, el.methodClosure(ref.model, ref.sampler), ref.args);
+    out.push({ model: ref.model.decl.name.name, fn: ref.sampler.name.name, graph, kind: "sampler", paramsAs: "inputs", training: ref.training, nfe: el.lastFunctionEvaluations });
+    for (const t of trainings) {
+      if (t.data.spec.kind === "pairs" && t.data.spec.sampler.graph === request.graph) checkPairSampler(graph, request, t.data.label);
+    }
+  }
+  return out;
+}
+
+/** Generated pairs are (the sampler's noise, its result): one noise input shaped like the result. */
+function checkPairSampler(graph: Graph, request: SamplerRequest, label: string): void {
+  const noise = graph.inputs.filter((i) => i.role === "noise");
+  const result = graph.outputs[0];
+  const same = result && noise.length === 1 && typeToString(graph.values[noise[0]!.value]!) === typeToString(graph.values[result.value]!);
+  if (!same)
+    fail("E0705", request.span, `${label} pairs the sampler's noise with its result, so \`${request.ref.label}\` must draw exactly one noise tensor shaped like its result; it draws ${noise.length === 0 ? "none" : noise.map((i) => `\`${i.name}\`: ${typeToString(graph.values[i.value]!)}`).join(", ")}`, {
+      help: "draw the starting point once, e.g. `x0 ~ normal([N, d])`, and integrate from it",
+    });
+}
+
+/** Trainings whose data is generated by each other's samplers cannot be ordered. */
+function checkTrainingCycles(trainings: readonly TrainingArtifacts[]): void {
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (t: TrainingArtifacts, path: string[]) => {
+    if (state.get(t.name) === "done") return;
+    if (state.get(t.name) === "visiting")
+      fail("E0705", t.decl.span, `the trainings ${[...path, t.name].map((n) => `\`${n}\``).join(" → ")} each need the other's samples`, {
+        help: "a training can only use pairs generated by a training that does not depend on it",
+      });
+    state.set(t.name, "visiting");
+    for (const dep of dataDependencies(t.data.spec)) {
+      const d = trainings.find((x) => x.name === dep);
+      if (d) visit(d, [...path, t.name]);
+    }
+    state.set(t.name, "done");
+  };
+  for (const t of trainings) visit(t, []);
 }

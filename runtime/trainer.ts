@@ -5,7 +5,7 @@
 import * as ort from "onnxruntime-node";
 import { RandomStream, sample } from "../compiler/artifacts/rng.js";
 import type { ManifestGraph, ManifestTensor, ManifestTraining } from "../compiler/artifacts/manifest.js";
-import { TOY_SOURCES } from "./data/toy.js";
+import type { BatchSource } from "./data/batches.js";
 import { concreteSizes } from "./inputs.js";
 import { fromOrt, GraphSession, toOrt, type HostTensor } from "./onnx.js";
 import { RunError } from "./errors.js";
@@ -40,6 +40,7 @@ export class Trainer {
     /** Current values of every input that an output updates (params, optimizer and layer state). */
     private readonly state: Map<string, ort.Tensor>,
     private readonly streams: { data: RandomStream; noise: RandomStream },
+    private readonly batches: BatchSource,
     /** Number of steps completed. */
     public step: number,
     private readonly options: TrainerOptions,
@@ -49,12 +50,14 @@ export class Trainer {
     onnx: Uint8Array,
     graph: ManifestGraph,
     training: ManifestTraining,
+    batches: BatchSource,
     initial: Readonly<Record<string, HostTensor>>,
     options: TrainerOptions = {},
     resume?: { step: number; rng: Readonly<Record<string, number[]>> },
   ): Promise<Trainer> {
-    const source = TOY_SOURCES[training.data.source];
-    if (!source) throw new RunError(`unknown data source ${training.data.source}`);
+    const batchInputs = graph.inputs.filter((i) => i.role === "input");
+    if (batchInputs.length !== batches.arity)
+      throw new RunError(`the loss takes ${batchInputs.length} batch tensor(s) but the data gives ${batches.arity}`);
     const session = await GraphSession.create(onnx, { threads: options.threads ?? 1 });
     const state = new Map<string, ort.Tensor>();
     for (const out of graph.outputs) {
@@ -66,7 +69,7 @@ export class Trainer {
     const streams = resume
       ? { data: RandomStream.fromState(resume.rng["data"]!), noise: RandomStream.fromState(resume.rng["noise"]!) }
       : { data: RandomStream.derive(training.seed, "data"), noise: RandomStream.derive(training.seed, "noise") };
-    return new Trainer(session, graph, training, state, streams, resume?.step ?? 0, options);
+    return new Trainer(session, graph, training, state, streams, batches, resume?.step ?? 0, options);
   }
 
   /** Takes one optimizer step; returns its loss. Stops with a TrainingError on NaN or Inf. */
@@ -74,10 +77,8 @@ export class Trainer {
     const stepNumber = this.step + 1;
     const feeds: Record<string, ort.Tensor> = {};
     const sizes: Record<string, number> = {};
-    const batchInput = this.graph.inputs.find((i) => i.role === "input");
-    if (!batchInput) throw new RunError("the loss takes no batch input: declare the data it receives, e.g. `loss (x1: f32[B, 2]) { ... }`");
-    const batch = this.batch(batchInput, sizes);
-    feeds[batchInput.name] = batch;
+    const batchInputs = this.graph.inputs.filter((i) => i.role === "input");
+    this.batch(batchInputs, sizes).forEach((t, k) => (feeds[batchInputs[k]!.name] = t));
     for (const input of this.graph.inputs) {
       if (input.role === "noise") {
         const shape = concreteSizes(input.shape, sizes, this.training.batch);
@@ -87,8 +88,8 @@ export class Trainer {
         feeds[input.name] = new ort.Tensor("float32", Float32Array.of(this.hyperValue(input, stepNumber)), []);
       } else if (this.state.has(input.name)) {
         feeds[input.name] = this.state.get(input.name)!;
-      } else if (input !== batchInput) {
-        throw new RunError(`the training graph input ${input.name} (${input.role}) has no value: losses may take one batch input only`);
+      } else if (input.role !== "input") {
+        throw new RunError(`the training graph input ${input.name} (${input.role}) has no value`);
       }
     }
     const outputs = await this.session.runTensors(feeds);
@@ -99,14 +100,14 @@ export class Trainer {
     return { step: stepNumber, loss };
   }
 
-  private batch(input: ManifestTensor, sizes: Record<string, number>): ort.Tensor {
-    const [rows, features] = input.shape;
-    if (input.shape.length !== 2 || typeof rows !== "string" || typeof features !== "number")
-      throw new RunError(`the loss takes ${input.name}: ${input.dtype}[${input.shape.join(", ")}], but ${this.training.data.source} gives f32[B, 2]`);
-    sizes[rows] = this.training.batch;
-    const data = TOY_SOURCES[this.training.data.source]!(this.streams.data, this.training.batch, this.training.data.args as Record<string, number>);
-    if (features !== 2 || input.dtype !== "f32") throw new RunError(`the loss takes ${input.name}: ${input.dtype}[${input.shape.join(", ")}], but ${this.training.data.source} gives f32[B, 2]`);
-    return new ort.Tensor("float32", data, [this.training.batch, 2]);
+  /** Draws the next batch; the loss's batch inputs are [B, features] (checked by the compiler). */
+  private batch(inputs: readonly ManifestTensor[], sizes: Record<string, number>): ort.Tensor[] {
+    const batch = this.training.batch;
+    for (const input of inputs) {
+      const [rows] = input.shape;
+      if (typeof rows === "string") sizes[rows] = batch;
+    }
+    return this.batches.next(this.streams.data, batch).map((data) => new ort.Tensor("float32", data, [batch, this.batches.features]));
   }
 
   private hyperValue(input: ManifestTensor, step: number): number {

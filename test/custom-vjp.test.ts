@@ -68,13 +68,13 @@ fn product_backward(a: f32[B, 3], b: f32[3], y: f32[B, 3], y_bar: f32[B, 3]) -> 
 ${custom ? "@custom_vjp(product_backward)" : ""}
 fn product(a: f32[B, 3], b: f32[3]) -> f32[B, 3] = a * b
 model m {
-  param u: f32[3, 3] ~ normal(std: 0.5)
+  param u: f32[2, 3] ~ normal(std: 0.5)
   param v: f32[3] ~ normal(std: 0.5)
-  loss (x: f32[B, 3]) { mean(tanh(product(x @ u, v))^2) }
+  loss (x: f32[B, 2]) { mean(tanh(product(x @ u, v))^2) }
 }
 train m on moons { optimizer: sgd(lr: 1.0), steps: 1, seed: 7 }
 `;
-    const x = array([4, 3], (i) => Math.sin(i + 1));
+    const x = array([4, 2], (i) => Math.sin(i + 1));
     const feeds = { x, step: scalar(1) };
     const custom = run(trainStep(compileText(body(true))), feeds);
     const derived = run(trainStep(compileText(body(false))), feeds);

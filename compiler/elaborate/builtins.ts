@@ -11,71 +11,11 @@ import { shapeToString, typeToString } from "../ir/types.js";
 import type { Elaborator } from "./elaborator.js";
 import { asTensor, castTensor, dimOrInt, emitTensor, scalarConstant, unifyOperands, type TensorValue } from "./tensors.js";
 import { describe, type Value } from "./values.js";
+import { bind, boolArg, FALSE, float, int, intArg, NONE, numberArg, p, TRUE, type Bound, type BuiltinImpl, type ParamSpec } from "./builtin-args.js";
 
-export interface EvaluatedArg {
-  readonly name?: string;
-  readonly nameSpan?: Span;
-  readonly value: Value;
-  readonly span: Span;
-}
+import { PIPELINE_BUILTINS } from "./pipeline-builtins.js";
 
-export type BuiltinImpl = (el: Elaborator, args: readonly EvaluatedArg[], span: Span) => Value;
-
-interface ParamSpec {
-  readonly name: string;
-  readonly default?: Value;
-  /** Collects all remaining positional arguments as a list. */
-  readonly rest?: boolean;
-}
-
-type Bound = Record<string, { value: Value; span: Span }>;
-
-const NONE: Value = { kind: "none" };
-const FALSE: Value = { kind: "bool", value: false };
-const TRUE: Value = { kind: "bool", value: true };
-const int = (value: number): Value => ({ kind: "int", value });
-const float = (value: number): Value => ({ kind: "float", value });
-
-/** Binds builtin arguments by position and name, with the same errors as user functions. */
-function bind(name: string, specs: readonly ParamSpec[], args: readonly EvaluatedArg[], span: Span): Bound {
-  const out: Bound = {};
-  let position = 0;
-  let seenNamed = false;
-  const rest = specs.find((s) => s.rest);
-  const restItems: Value[] = [];
-  for (const a of args) {
-    if (a.name === undefined) {
-      if (seenNamed) fail("E0504", a.span, "positional argument after a named argument", { help: "put positional arguments first" });
-      const spec = specs[position];
-      if (spec?.rest || (!spec && rest)) {
-        restItems.push(a.value);
-        if (spec) out[spec.name] = { value: { kind: "list", items: restItems }, span: a.span };
-        continue;
-      }
-      if (!spec) fail("E0500", a.span, `\`${name}\` takes at most ${specs.length} argument${specs.length === 1 ? "" : "s"}`, { help: `its parameters are ${specs.map((s) => `\`${s.name}\``).join(", ")}` });
-      out[spec.name] = { value: a.value, span: a.span };
-      position++;
-    } else {
-      seenNamed = true;
-      const spec = specs.find((s) => s.name === a.name);
-      if (!spec) fail("E0501", a.nameSpan ?? a.span, `\`${name}\` has no parameter \`${a.name}\``, { help: `its parameters are ${specs.map((s) => `\`${s.name}\``).join(", ")}` });
-      if (out[spec.name] && !spec.rest) fail("E0502", a.nameSpan ?? a.span, `\`${a.name}\` is given twice`);
-      out[spec.name] = { value: a.value, span: a.span };
-    }
-  }
-  for (const s of specs) {
-    if (out[s.name]) continue;
-    if (s.rest) {
-      out[s.name] = { value: { kind: "list", items: [] }, span };
-      continue;
-    }
-    if (s.default === undefined) fail("E0503", span, `\`${name}\` is missing the argument \`${s.name}\``);
-    out[s.name] = { value: s.default, span };
-  }
-  return out;
-}
-
-const p = (name: string, def?: Value): ParamSpec => ({ name, default: def });
+export type { BuiltinImpl, EvaluatedArg } from "./builtin-args.js";
 
 function tensorArg(el: Elaborator, b: Bound, key: string, fnName: string, prefer?: "f32" | "i32" | "bool"): TensorValue {
   const a = b[key]!;
@@ -84,23 +24,8 @@ function tensorArg(el: Elaborator, b: Bound, key: string, fnName: string, prefer
   return asTensor(el, a.value, a.span, prefer);
 }
 
-function intArg(b: Bound, key: string, fnName: string): number {
-  const a = b[key]!;
-  if (a.value.kind !== "int") fail("E0300", a.span, `\`${key}\` of \`${fnName}\` must be a compile-time int, found ${describe(a.value)}`);
-  return a.value.value;
-}
 
-function boolArg(b: Bound, key: string, fnName: string): boolean {
-  const a = b[key]!;
-  if (a.value.kind !== "bool") fail("E0300", a.span, `\`${key}\` of \`${fnName}\` must be true or false, found ${describe(a.value)}`);
-  return a.value.value;
-}
 
-function numberArg(b: Bound, key: string, fnName: string): number {
-  const a = b[key]!;
-  if (a.value.kind !== "int" && a.value.kind !== "float") fail("E0300", a.span, `\`${key}\` of \`${fnName}\` must be a compile-time number, found ${describe(a.value)}`);
-  return a.value.value;
-}
 
 function normalizeAxis(axis: number, rank: number, span: Span, type: TensorValue): number {
   const a = axis < 0 ? axis + rank : axis;
@@ -253,7 +178,8 @@ function toySource(name: string, params: [string, number][]): BuiltinImpl {
     const b = bind(`toy.${name}`, params.map(([k, v]) => p(k, float(v))), args, span);
     const out: Record<string, number> = {};
     for (const [k] of params) out[k] = numberArg(b, k, `toy.${name}`);
-    return { kind: "data", source: `toy.${name}`, args: out };
+    const label = `toy.${name}(${Object.entries(out).map(([k, v]) => `${k}: ${v}`).join(", ")})`;
+    return { kind: "data", spec: { kind: "toy", source: `toy.${name}`, args: out, features: 2 }, label };
   };
 }
 
@@ -598,4 +524,4 @@ function filled(name: string, value: number): BuiltinImpl {
   };
 }
 
-export const BUILTINS: ReadonlyMap<string, BuiltinImpl> = new Map(Object.entries(table));
+export const BUILTINS: ReadonlyMap<string, BuiltinImpl> = new Map(Object.entries({ ...table, ...PIPELINE_BUILTINS }));

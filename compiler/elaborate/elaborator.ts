@@ -7,7 +7,9 @@ import type * as A from "../../grammar/ast.js";
 import { CompileError, diagnostic, fail, type RelatedNote } from "../diagnostics/index.js";
 import type { Span } from "../source.js";
 import { GraphBuilder } from "../ir/builder.js";
-import { dimEquals, dimSym, type Dim } from "../ir/dims.js";
+import { dimEquals, dimSym, dimValue, type Dim } from "../ir/dims.js";
+import type { SamplerRef } from "../artifacts/pipeline.js";
+import { compileTimeText, measureBinary, samplerWithArguments } from "./measures.js";
 import type { Attrs, ValueId } from "../ir/graph.js";
 import { ShapeRuleError } from "../ir/primitive.js";
 import { shapeToString, typesEqual, typeToString, type TensorType } from "../ir/types.js";
@@ -39,6 +41,16 @@ export interface ElaborateOptions {
   readonly initialValue: (slot: ParamSlot) => Float32Array | Int32Array;
   /** When given, receives one line per typed binding for `flowc dump --stage typed`. */
   readonly typedLog?: string[];
+  /** Command-line overrides (`--set d=3`) of the hyper-parameters of trained models. */
+  readonly hyper?: Readonly<Record<string, number | boolean | string>>;
+}
+
+/** A sampler graph of a trained model that claims or generated pairs need. */
+export interface SamplerRequest {
+  readonly graph: string;
+  readonly ref: Extract<Value, { kind: "sampler-ref" }>;
+  /** Where it was asked for, to blame if the graph cannot be built. */
+  readonly span: Span;
 }
 
 type Closure = Extract<Value, { kind: "closure" }>;
@@ -142,6 +154,8 @@ export class Elaborator implements TensorCtx {
           try {
             const frame: Frame = { env: this.fileEnv(binding.file), file: binding.file };
             value = this.expr(decl.value, frame);
+            // A named data source is called by its name in messages and reports.
+            if (decl.kind === "DataDecl" && value.kind === "data") value = { ...value, label: binding.name };
             if (decl.kind === "LetDecl" && decl.type) value = checkValue(undefined, value, decl.type, frame.env, new Map(), `\`${binding.name}\``, decl.value.span);
           } finally {
             this.builder = saved;
@@ -149,6 +163,9 @@ export class Elaborator implements TensorCtx {
           }
           break;
         }
+        case "TrainDecl":
+          value = { kind: "training", name: binding.name, decl, file: binding.file };
+          break;
         default:
           return fail("E0302", binding.span, `\`${binding.name}\` cannot be used as a value`, { help: "train and sampler declarations are run by `flowc train`/`flowc sample`" });
       }
@@ -267,6 +284,7 @@ export class Elaborator implements TensorCtx {
   private binary(e: A.BinaryExpr, frame: Frame): Value {
     const a = this.expr(e.left, frame);
     const b = this.expr(e.right, frame);
+    if (a.kind === "measure" || b.kind === "measure") return measureBinary(e, a, b);
     const folded = foldBinary(e.op, a, b, e.span);
     if (folded) return folded;
     for (const [v, span] of [
@@ -303,6 +321,15 @@ export class Elaborator implements TensorCtx {
             : (suggestion(member.name, [...inst.hyper.keys(), ...ownMemberNames(inst)]) ?? `its members are ${[...inst.hyper.keys(), ...ownMemberNames(inst)].map((n) => `\`${n}\``).join(", ")}`),
           notes: [{ message: "module declared here", span: inst.decl.name.span }],
         });
+      }
+      case "training": {
+        const model = this.trainingModel(target.decl, target.file);
+        const sampler = model.samplers.find((x) => x.name.name === member.name);
+        if (!sampler)
+          return fail("E0601", member.span, `the model \`${model.decl.name.name}\` trained by \`${target.name}\` has no sampler \`${member.name}\``, {
+            help: suggestion(member.name, model.samplers.map((x) => x.name.name)) ?? (model.samplers.length ? `its samplers are ${model.samplers.map((x) => `\`${x.name.name}\``).join(", ")}` : "declare one in the model: `sampler euler() -> f32[N, d] { ... }`"),
+          });
+        return { kind: "sampler-ref", training: target.name, model, sampler, args: {}, label: `${target.name}.${member.name}` };
       }
       case "tensor":
         if (member.name === "shape") return { kind: "tuple", items: target.type.shape.map(dimOrInt) };
@@ -431,6 +458,8 @@ export class Elaborator implements TensorCtx {
           });
         return this.callClosure(this.methodClosure(callee.instance, forward), args, span);
       }
+      case "sampler-ref":
+        return samplerWithArguments(callee, args, calleeSpan);
       case "module-decl":
         return fail("E0604", calleeSpan, `modules are created in module bodies, not inside functions`, {
           help: `declare it as a member, e.g. \`layer = ${callee.decl.name.name}(...)\`, and call the member`,
@@ -502,12 +531,18 @@ export class Elaborator implements TensorCtx {
     for (const [name, v] of predefined ?? []) env.define(name, v);
     const customVjp = this.builder ? customVjpAttribute(c.fn) : undefined;
     const firstNode = this.builder?.nodeCount ?? 0;
+    // A function evaluation of the model, for the sampler's NFE: the outermost call of a module's
+    // function (its own nested calls are part of the same evaluation).
+    const modelEvaluation = this.functionEvaluations !== undefined && c.self !== undefined && c.fn.kind === "FnDecl";
+    if (modelEvaluation && this.modelCallDepth === 0) this.functionEvaluations!++;
+    if (modelEvaluation) this.modelCallDepth++;
     this.callStack.push(c.fn);
     let result: Value;
     try {
       result = this.expr(c.fn.body, { env, file: c.file, self: c.self });
     } finally {
       this.callStack.pop();
+      if (modelEvaluation) this.modelCallDepth--;
     }
     const returnType = c.fn.kind === "FnDecl" || c.fn.kind === "SamplerDecl" ? c.fn.returnType : undefined;
     if (returnType) result = checkValue(this.builder ? this : undefined, result, returnType, env, dims, `the result of \`${c.name}\``, c.fn.body.span);
@@ -705,11 +740,12 @@ export class Elaborator implements TensorCtx {
    * tensor types; free sizes become symbolic dims. Inputs already created (by an earlier entry of
    * the same graph, e.g. a second loss) are shared by name.
    */
-  entryArguments(closure: Closure): EvaluatedArg[] {
+  entryArguments(closure: Closure, compileTimeGiven: ReadonlySet<string> = new Set()): EvaluatedArg[] {
     const builder = this.builder!;
     const dims: DimBindings = new Map();
     const args: EvaluatedArg[] = [];
     for (const p of closure.fn.params) {
+      if (compileTimeGiven.has(p.name.name)) continue; // given by the caller (a sampler variant)
       if (p.default && p.type?.kind !== "TensorType") continue; // a compile-time parameter: its default applies
       if (!p.type || p.type.kind !== "TensorType")
         fail("E0703", p.span, `\`${p.name.name}\` is a parameter of the entry point \`${closure.name}\`, so it needs a tensor type`, {
@@ -746,16 +782,73 @@ export class Elaborator implements TensorCtx {
    * Builds one inference graph whose inputs are the parameters of `fn` and whose outputs are its
    * result and any updated state.
    */
-  buildFunctionGraph(graphName: string, closure: Closure): ReturnType<GraphBuilder["finish"]> {
+  buildFunctionGraph(graphName: string, closure: Closure, compileTimeArgs: Readonly<Record<string, Value>> = {}): ReturnType<GraphBuilder["finish"]> {
     this.beginGraph(graphName, false);
+    this.functionEvaluations = 0;
+    this.modelCallDepth = 0;
     try {
-      const result = this.callClosure(closure, this.entryArguments(closure), closure.fn.span, this.freeResultSizes(closure));
+      const given = Object.entries(compileTimeArgs).map(([name, value]) => ({ name, value, span: closure.fn.span }));
+      const args = [...this.entryArguments(closure, new Set(Object.keys(compileTimeArgs))), ...given];
+      const result = this.callClosure(closure, args, closure.fn.span, this.freeResultSizes(closure));
       this.addOutputs(result, "output", closure.fn.body.span);
       this.addStateOutputs();
+      this.lastFunctionEvaluations = this.functionEvaluations;
       return this.endGraph();
     } finally {
       this.builder = undefined;
+      this.functionEvaluations = undefined;
     }
+  }
+
+  /** Counts evaluations of module functions while a function graph is built (undefined: not counting). */
+  private functionEvaluations?: number;
+  private modelCallDepth = 0;
+  /** The number of module-function evaluations of the graph `buildFunctionGraph` built last (a sampler's NFE). */
+  lastFunctionEvaluations = 0;
+
+  // ------------------------------------------------------------------ trainings as values
+
+  private readonly trainingModels = new Map<A.TrainDecl, ModuleInstance>();
+  private readonly samplerRequests = new Map<string, SamplerRequest>();
+
+  /** The model instance a `train` declaration trains (one per declaration, shared by its uses). */
+  trainingModel(decl: A.TrainDecl, file: LoadedFile): ModuleInstance {
+    let model = this.trainingModels.get(decl);
+    if (!model) {
+      const saved = this.builder;
+      this.builder = undefined;
+      try {
+        model = this.instantiateExpr(decl.model, { env: this.fileEnv(file), file }, "", "a model", this.options.hyper ?? {});
+      } finally {
+        this.builder = saved;
+      }
+      this.trainingModels.set(decl, model);
+    }
+    return model;
+  }
+
+  /** Asks for the graph of a trained model's sampler (built by compile() after the trainings). */
+  requestSampler(ref: Extract<Value, { kind: "sampler-ref" }>, span: Span): SamplerRef {
+    const argText = Object.entries(ref.args).map(([k, v]) => `${k}=${compileTimeText(v)}`).join(",");
+    const graph = `${ref.training}.${ref.sampler.name.name}${argText ? `(${argText})` : ""}`;
+    if (!this.samplerRequests.has(graph)) this.samplerRequests.set(graph, { graph, ref, span });
+    return { training: ref.training, graph, label: ref.label };
+  }
+
+  /** The sampler graphs asked for so far, in the order they were asked for. */
+  requestedSamplers(): readonly SamplerRequest[] {
+    return [...this.samplerRequests.values()];
+  }
+
+  /** The feature size of a sampler's result `f32[N, d]`, which pairs generated from it have. */
+  samplerPairFeatures(ref: SamplerRef, span: Span): number {
+    const request = this.samplerRequests.get(ref.graph)!;
+    const returnType = request.ref.sampler.returnType;
+    const type = returnType?.kind === "TensorType" ? evalTensorType(returnType, request.ref.model.env, new Map(), true) : undefined;
+    const features = type?.shape.length === 2 ? dimValue(type.shape[1]!) : undefined;
+    if (features === undefined || type?.dtype !== "f32")
+      return fail("E0300", span, `\`pairs\` needs a sampler whose result is f32[N, d] with a known d, but \`${ref.label}\` returns ${type ? typeToString(type) : "no declared tensor type"}`);
+    return features;
   }
 
   /**
@@ -765,10 +858,13 @@ export class Elaborator implements TensorCtx {
   private freeResultSizes(closure: Closure): Map<string, Value> {
     const out = new Map<string, Value>();
     const returnType = closure.fn.kind === "FnDecl" || closure.fn.kind === "SamplerDecl" ? closure.fn.returnType : undefined;
-    if (returnType?.kind !== "TensorType") return out;
+    // Tensor types of the result, also inside a list or tuple (a sampler returning its trajectory).
+    const tensorTypes = (t: A.TypeExpr | undefined): A.TensorTypeExpr[] =>
+      !t ? [] : t.kind === "TensorType" ? [t] : t.kind === "ListType" ? tensorTypes(t.element) : t.kind === "TupleType" ? t.elements.flatMap(tensorTypes) : [];
     const bound = new Set(closure.fn.params.flatMap((p) => (p.type?.kind === "TensorType" ? (p.type.dims ?? []) : [])).flatMap((d) => (d.kind === "DimName" ? [d.name] : [])));
-    for (const d of returnType.dims ?? [])
-      if (d.kind === "DimName" && !bound.has(d.name) && closure.env.lookup(d.name) === undefined) out.set(d.name, { kind: "dim", dim: dimSym(d.name) });
+    for (const t of tensorTypes(returnType))
+      for (const d of t.dims ?? [])
+        if (d.kind === "DimName" && !bound.has(d.name) && closure.env.lookup(d.name) === undefined) out.set(d.name, { kind: "dim", dim: dimSym(d.name) });
     return out;
   }
 

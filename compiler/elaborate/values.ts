@@ -9,6 +9,7 @@ import { dimToString } from "../ir/dims.js";
 import type { ValueId } from "../ir/graph.js";
 import { typeToString, type TensorType } from "../ir/types.js";
 import type { LoadedFile } from "../sema/loader.js";
+import type { Comparison, DataSpec, Measure } from "../artifacts/pipeline.js";
 import type { Env } from "./env.js";
 import type { ModuleInstance, ParamSlot } from "./module-instance.js";
 
@@ -36,8 +37,16 @@ export type Value =
    * value (a learning-rate schedule, a guidance scale) can change without recompiling.
    */
   | { readonly kind: "hyper"; readonly name: string; readonly type: TensorType; readonly default: number }
-  /** A data source (`toy.moons(noise: 0.05)`), consumed by `train` declarations. */
-  | { readonly kind: "data"; readonly source: string; readonly args: Readonly<Record<string, number | string | boolean>> }
+  /** A data source (`toy.moons(noise: 0.05)`, `independent(moons)`), consumed by `train` and claims. */
+  | { readonly kind: "data"; readonly spec: DataSpec; readonly label: string }
+  /** A `train` declaration used as a value: the trained model (`rf1` in `rf1.euler`). */
+  | { readonly kind: "training"; readonly name: string; readonly decl: A.TrainDecl; readonly file: LoadedFile }
+  /** A sampler of a trained model with its compile-time arguments (`rf1.euler(steps: 1)`). */
+  | { readonly kind: "sampler-ref"; readonly training: string; readonly model: ModuleInstance; readonly sampler: A.SamplerDecl; readonly args: Readonly<Record<string, Value>>; readonly label: string }
+  /** A number measured by `flowc check` (a metric of sample sets, or arithmetic on such). */
+  | { readonly kind: "measure"; readonly measure: Measure; readonly text: string }
+  /** A comparison of measures: the statement of a claim. */
+  | { readonly kind: "comparison"; readonly measured: Measure; readonly op: Comparison; readonly threshold: Measure }
   /** A distribution, e.g. `normal([B, d], std: 0.5)`: used with `~` (draws) and parameter initializers. */
   | { readonly kind: "distribution"; readonly name: string; readonly shape?: readonly Dim[]; readonly args: Readonly<Record<string, number>>; readonly span: Span };
 
@@ -84,7 +93,15 @@ export function describe(v: Value): string {
     case "hyper":
       return `the run-time hyper-parameter \`${v.name}\``;
     case "data":
-      return `the data source \`${v.source}\``;
+      return `the data source \`${v.label}\``;
+    case "training":
+      return `the trained model \`${v.name}\``;
+    case "sampler-ref":
+      return `the sampler \`${v.label}\``;
+    case "measure":
+      return `the measurement \`${v.text}\``;
+    case "comparison":
+      return "a comparison of measurements";
   }
 }
 

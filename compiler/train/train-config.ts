@@ -15,6 +15,8 @@ export interface TrainConfig {
   readonly optimizer: ModuleInstance;
   readonly batch: number;
   readonly steps: number;
+  /** Steps under `flowc check --fast` (default: a fifth of `steps`). */
+  readonly fastSteps: number;
   readonly seed: number;
   /** Decay of the exponential moving average of the weights; 0 for none. */
   readonly ema: number;
@@ -27,7 +29,7 @@ export interface TrainConfig {
   readonly logEvery: number;
 }
 
-const KEYS = ["optimizer", "batch", "steps", "seed", "ema", "clip", "schedule", "warmup", "log_every"] as const;
+const KEYS = ["optimizer", "batch", "steps", "fast_steps", "seed", "ema", "clip", "schedule", "warmup", "log_every"] as const;
 
 export function readTrainConfig(el: Elaborator, decl: A.TrainDecl, frame: Frame, instantiate: (e: A.Expr, path: string) => ModuleInstance): TrainConfig {
   const entries = new Map<string, A.ConfigEntry>();
@@ -62,10 +64,12 @@ export function readTrainConfig(el: Elaborator, decl: A.TrainDecl, frame: Frame,
     schedule = v.value as Schedule;
   }
   const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
+  const steps = number("steps", 1000, positiveInt, "a positive int");
   return {
     optimizer,
     batch: number("batch", 256, positiveInt, "a positive int"),
-    steps: number("steps", 1000, positiveInt, "a positive int"),
+    steps,
+    fastSteps: number("fast_steps", Math.max(1, Math.ceil(steps / 5)), (n) => positiveInt(n) && n <= steps, `a positive int at most \`steps\` (${steps})`),
     seed: number("seed", 0, (n) => Number.isInteger(n) && n >= 0, "a non-negative int"),
     ema: number("ema", 0, (n) => n >= 0 && n < 1, "a decay in [0, 1)"),
     clip: number("clip", 0, (n) => n >= 0, "a non-negative number"),

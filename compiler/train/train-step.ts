@@ -16,6 +16,8 @@ import { grad } from "../ad/index.js";
 import { withDerivativeErrors } from "../elaborate/derivative-errors.js";
 import type { Graph } from "../ir/graph.js";
 import { interpret } from "../ir/interpret.js";
+import { dimValue } from "../ir/dims.js";
+import { dataArity, dataFeatures } from "../artifacts/pipeline.js";
 import { concreteShape, typeToString, type TensorType } from "../ir/types.js";
 import type { Elaborator, Frame } from "../elaborate/elaborator.js";
 import type { ModuleInstance, ParamSlot } from "../elaborate/module-instance.js";
@@ -28,6 +30,7 @@ const STEP_INPUT = "step";
 
 export interface TrainingArtifacts {
   readonly name: string;
+  readonly decl: A.TrainDecl;
   readonly model: ModuleInstance;
   readonly config: TrainConfig;
   /** The data source value of `on <data>`. */
@@ -48,9 +51,9 @@ interface OptimizerSlot {
 }
 
 /** `hyper` are command-line overrides (`--set width=64`) of the trained model's hyper-parameters. */
-export function buildTraining(el: Elaborator, decl: A.TrainDecl, file: LoadedFile, optimFile: LoadedFile, hyper: Readonly<Record<string, number | boolean | string>>): TrainingArtifacts {
+export function buildTraining(el: Elaborator, decl: A.TrainDecl, file: LoadedFile, optimFile: LoadedFile): TrainingArtifacts {
   const frame: Frame = { env: el.fileEnv(file), file };
-  const model = el.instantiateExpr(decl.model, frame, "", "a model", hyper);
+  const model = el.trainingModel(decl, file);
   if (model.decl.kind !== "ModelDecl") fail("E0300", decl.model.span, `\`train\` trains a model, but \`${model.decl.name.name}\` is a module`, { help: "declare it with `model`" });
   if (model.losses.length === 0)
     fail("E0705", decl.model.span, `model \`${model.decl.name.name}\` has no loss to train`, {
@@ -64,10 +67,11 @@ export function buildTraining(el: Elaborator, decl: A.TrainDecl, file: LoadedFil
   const slots = model.allSlots().filter((s) => s.role === "param");
   const optimizerSlots = slots.map((slot) => optimizerState(el, config.optimizer, slot, decl.span));
   const trainStep = buildStepGraph(el, model, config, optimizerSlots, optimFile, decl.span);
+  checkLossTakesData(trainStep, data, decl, model);
   const evalGraph = buildEvalGraph(el, model, decl.span);
   const lr = config.optimizer.hyper.get("lr");
   const learningRateInput = lr?.kind === "hyper" && trainStep.inputs.some((i) => i.name === lr.name) ? lr.name : undefined;
-  return { name, model, config, data, trainStep, eval: evalGraph, stepInput: STEP_INPUT, learningRateInput };
+  return { name, decl, model, config, data, trainStep, eval: evalGraph, stepInput: STEP_INPUT, learningRateInput };
 }
 
 /** Sums the model's losses in the current graph, checking each is a scalar. */
@@ -186,4 +190,25 @@ function rebuild(structure: Value, leaves: Value[]): Value {
   let k = 0;
   const go = (v: Value): Value => (v.kind === "tuple" || v.kind === "list" ? { kind: v.kind, items: v.items.map(go) } : leaves[k++]!);
   return go(structure);
+}
+
+/** The loss's tensor parameters receive the data's tensors in order: [batch, features] each. */
+function checkLossTakesData(step: Graph, data: Extract<Value, { kind: "data" }>, decl: A.TrainDecl, model: ModuleInstance): void {
+  const inputs = step.inputs.filter((i) => i.role === "input");
+  const arity = dataArity(data.spec);
+  const features = dataFeatures(data.spec);
+  const expected = `${arity === 1 ? "one tensor" : `${arity} tensors`} f32[B, ${features}]`;
+  const lossSpan = model.losses[0]!.span;
+  if (inputs.length !== arity)
+    fail("E0705", decl.data.span, `${data.label} gives ${expected} per batch, but the loss of \`${model.decl.name.name}\` takes ${inputs.length === 0 ? "no tensor" : inputs.map((i) => `\`${i.name}\``).join(", ")}`, {
+      help: arity === 2 ? "a coupling or generated pairs give (x0, x1): declare the loss as `loss (x0: f32[B, d], x1: f32[B, d]) { ... }`" : "declare the loss with one batch parameter, e.g. `loss (x1: f32[B, d]) { ... }`",
+      notes: [{ message: "the loss", span: lossSpan }],
+    });
+  for (const input of inputs) {
+    const type = step.values[input.value]!;
+    if (type.dtype !== "f32" || type.shape.length !== 2 || dimValue(type.shape[1]!) !== features)
+      fail("E0705", decl.data.span, `${data.label} gives ${expected} per batch, but the loss takes \`${input.name}\`: ${typeToString(type)}`, {
+        notes: [{ message: "the loss", span: lossSpan }],
+      });
+  }
 }

@@ -51,10 +51,15 @@ data moons = toy.moons()
 
 model probe {
   param x: f32[${T}, ${B}, ${C}] = 0.0
+  // Inputs of the probe, fed by name: the cotangent of y and the padding mask (1 = token).
+  state ybar: f32[${T}, ${B}, ${C}] = 0.0
+  state mask: f32[${B}, ${T}] = 1.0
+  // The training step returns y through this state.
   state y: f32[${T}, ${B}, ${C}] = 0.0
   norm = PowerNorm(${C}, groups: ${group_num}, warmup: ${warmup_iters}, alpha_fwd: ${alpha_fwd}, alpha_bkw: ${alpha_bkw}, eps: ${eps})
-  fn (mask: f32[${B}, ${T}]) -> f32[${T}, ${B}, ${C}] = transpose(norm(transpose(x, [1, 0, 2]), mask), [1, 0, 2])
-  loss (ybar: f32[${T}, ${B}, ${C}], mask: f32[${B}, ${T}]) {
+  fn (m: f32[${B}, ${T}]) -> f32[${T}, ${B}, ${C}] = transpose(norm(transpose(x, [1, 0, 2]), m), [1, 0, 2])
+  // The batch of the data source is not used: the probe trains on its own inputs.
+  loss (unused: f32[N, 2]) {
     let out = transpose(norm(transpose(x, [1, 0, 2]), mask), [1, 0, 2])
     set y = out
     sum(out * ybar)
@@ -94,6 +99,7 @@ function feeds(k: number, state: Record<string, NDArray>): Record<string, NDArra
     x: f32([T, B, C], flat(it.x)),
     ybar: f32([T, B, C], flat(it.ybar)),
     mask,
+    unused: f32([1, 2], [0, 0]),
     "norm.gamma": f32([C], fixture.gamma),
     "norm.beta": f32([C], fixture.beta),
     step: scalar(1),
@@ -130,7 +136,7 @@ describe("PowerNorm against the reference code (float64 transcription)", () => {
       state = nextState(out);
     }
     const last = fixture.iterations[fixture.iterations.length - 1]!;
-    const evaluated = interpret(evalForward, { mask, x: f32([T, B, C], flat(last.x)), "norm.gamma": f32([C], fixture.gamma), "norm.beta": f32([C], fixture.beta), "norm.running_phi": state["norm.running_phi"]! });
+    const evaluated = interpret(evalForward, { m: mask, x: f32([T, B, C], flat(last.x)), "norm.gamma": f32([C], fixture.gamma), "norm.beta": f32([C], fixture.beta), "norm.running_phi": state["norm.running_phi"]! });
     expectClose(evaluated["output"]!.data, flat(fixture.y_eval), REFERENCE_TOL, "eval y");
     expect(evalForward.outputs.some((o) => o.role === "state")).toBe(false);
   });

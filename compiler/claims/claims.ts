@@ -1,0 +1,94 @@
+// `expect` declarations: the claims of a paper, elaborated into descriptions that `flowc check`
+// measures (compiler/artifacts/pipeline.ts). A claim states a comparison of measurements:
+//
+//   expect "one reflow makes one-step samples much better" {
+//     that: w2(rf2.euler(steps: 1), moons) <= w2(rf1.euler(steps: 1), moons) / 3.0,
+//     samples: 1000,
+//     seed: 0,
+//   }
+
+import type * as A from "../../grammar/ast.js";
+import { fail } from "../diagnostics/index.js";
+import { dataDependencies, type Claim, type Measure, type SampleSet } from "../artifacts/pipeline.js";
+import type { Elaborator, Frame } from "../elaborate/elaborator.js";
+import { describe } from "../elaborate/values.js";
+import type { LoadedFile } from "../sema/loader.js";
+import type { TrainingArtifacts } from "../train/train-step.js";
+
+const KEYS = ["that", "samples", "fast_samples", "seed"] as const;
+
+export function elaborateClaims(el: Elaborator, file: LoadedFile, trainings: readonly TrainingArtifacts[]): Claim[] {
+  const claims: Claim[] = [];
+  for (const decl of file.program.items) if (decl.kind === "ExpectDecl") claims.push(elaborateClaim(el, decl, file, trainings));
+  return claims;
+}
+
+function elaborateClaim(el: Elaborator, decl: A.ExpectDecl, file: LoadedFile, trainings: readonly TrainingArtifacts[]): Claim {
+  const frame: Frame = { env: el.fileEnv(file), file };
+  const entries = new Map<string, A.ConfigEntry>();
+  for (const entry of decl.config) {
+    if (!(KEYS as readonly string[]).includes(entry.key.name))
+      fail("E0708", entry.key.span, `\`${entry.key.name}\` is not a claim setting`, { help: `the settings are ${KEYS.map((k) => `\`${k}\``).join(", ")}` });
+    if (entries.has(entry.key.name)) fail("E0708", entry.key.span, `\`${entry.key.name}\` is set twice`);
+    entries.set(entry.key.name, entry);
+  }
+  const that = entries.get("that");
+  if (!that)
+    return fail("E0708", decl.title.span, "a claim needs `that:`, the comparison it states", {
+      help: "e.g. `that: w2(rf2.euler(steps: 1), moons) <= w2(rf1.euler(steps: 1), moons) / 3.0`",
+    });
+  const statement = el.expr(that.value, frame);
+  if (statement.kind !== "comparison")
+    fail("E0708", that.value.span, `\`that:\` must compare measurements with < <= > or >=, found ${describe(statement)}`, {
+      help: "e.g. `that: straightness(rf2.euler) < 0.1 * straightness(rf1.euler)`",
+    });
+  const positiveInt = (key: string, fallback: number): number => {
+    const entry = entries.get(key);
+    if (!entry) return fallback;
+    const v = el.expr(entry.value, frame);
+    if (v.kind !== "int" || v.value < 0 || (key !== "seed" && v.value < 2)) fail("E0708", entry.value.span, `\`${key}\` must be ${key === "seed" ? "a non-negative int" : "an int of at least 2"}, found ${describe(v)}`);
+    return v.value;
+  };
+  const samples = positiveInt("samples", 1000);
+  const cmp = statement as Extract<typeof statement, { kind: "comparison" }>;
+  return {
+    title: decl.title.value,
+    where: `${decl.span.file}:${decl.span.line}`,
+    measured: cmp.measured,
+    op: cmp.op,
+    threshold: cmp.threshold,
+    text: file.text.slice(that.value.span.start, that.value.span.end).replace(/\s+/g, " "),
+    samples,
+    fastSamples: positiveInt("fast_samples", Math.min(samples, 500)),
+    seed: positiveInt("seed", 0),
+    trainings: trainingOrder([...measureTrainings(cmp.measured), ...measureTrainings(cmp.threshold)], trainings),
+  };
+}
+
+function measureTrainings(m: Measure): string[] {
+  switch (m.kind) {
+    case "number":
+      return [];
+    case "binary":
+      return [...measureTrainings(m.left), ...measureTrainings(m.right)];
+    case "metric":
+      return m.args.flatMap(sampleSetTrainings);
+  }
+}
+
+function sampleSetTrainings(s: SampleSet): string[] {
+  return s.kind === "sampler" ? [s.sampler.training] : dataDependencies(s.data);
+}
+
+/** The named trainings and everything they depend on, each after its dependencies. */
+export function trainingOrder(names: readonly string[], trainings: readonly TrainingArtifacts[]): string[] {
+  const order: string[] = [];
+  const visit = (name: string) => {
+    if (order.includes(name)) return;
+    const t = trainings.find((x) => x.name === name);
+    for (const dep of t ? dataDependencies(t.data.spec) : []) visit(dep);
+    order.push(name);
+  };
+  names.forEach(visit);
+  return order;
+}

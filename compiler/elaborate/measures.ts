@@ -1,0 +1,74 @@
+// Claims are written as ordinary expressions over measurements: `w2(rf2.euler(steps: 1), moons)
+// <= w2(rf1.euler(steps: 1), moons) / 3.0`. A metric call gives a `measure` value (a description
+// the runtime evaluates); arithmetic with numbers and other measures builds a larger one; a
+// comparison gives the claim's statement. Also: a trained model's sampler called with
+// compile-time arguments (`rf2.euler(steps: 1)`) is a variant of that sampler.
+
+import type * as A from "../../grammar/ast.js";
+import { fail } from "../diagnostics/index.js";
+import type { Span } from "../source.js";
+import type { Comparison, Measure } from "../artifacts/pipeline.js";
+import type { EvaluatedArg } from "./builtin-args.js";
+import { describe, type Value } from "./values.js";
+
+const ARITHMETIC = new Set(["+", "-", "*", "/"]);
+const COMPARISONS = new Set(["<", "<=", ">", ">="]);
+
+function asMeasure(v: Value, span: Span, op: string): { measure: Measure; text: string } {
+  if (v.kind === "measure") return { measure: v.measure, text: v.text };
+  if (v.kind === "int" || v.kind === "float") return { measure: { kind: "number", value: v.value }, text: String(v.value) };
+  return fail("E0301", span, `\`${op}\` combines measurements with numbers, found ${describe(v)}`, {
+    help: "claims compare metrics such as `w2(rf2.euler, moons)` with numbers or other metrics",
+  });
+}
+
+export function measureBinary(e: A.BinaryExpr, a: Value, b: Value): Value {
+  const left = asMeasure(a, e.left.span, e.op);
+  const right = asMeasure(b, e.right.span, e.op);
+  if (ARITHMETIC.has(e.op)) {
+    const wrap = (t: string, m: Measure) => (m.kind === "binary" ? `(${t})` : t);
+    return {
+      kind: "measure",
+      measure: { kind: "binary", op: e.op as "+" | "-" | "*" | "/", left: left.measure, right: right.measure },
+      text: `${wrap(left.text, left.measure)} ${e.op} ${wrap(right.text, right.measure)}`,
+    };
+  }
+  if (COMPARISONS.has(e.op)) return { kind: "comparison", measured: left.measure, op: e.op as Comparison, threshold: right.measure };
+  return fail("E0300", e.span, `\`${e.op}\` cannot be applied to measurements`, {
+    help: "use + - * / to combine measurements and < <= > >= to state a claim",
+  });
+}
+
+export function compileTimeText(v: Value): string {
+  switch (v.kind) {
+    case "int":
+    case "float":
+    case "bool":
+      return String(v.value);
+    case "str":
+      return JSON.stringify(v.value);
+    default:
+      return describe(v);
+  }
+}
+
+/** `rf2.euler(steps: 1)`: the sampler with its compile-time parameters set. */
+export function samplerWithArguments(ref: Extract<Value, { kind: "sampler-ref" }>, args: readonly EvaluatedArg[], span: Span): Value {
+  const params = ref.sampler.params;
+  const given: Record<string, Value> = { ...ref.args };
+  args.forEach((a, i) => {
+    const param = a.name !== undefined ? params.find((q) => q.name.name === a.name) : params[i];
+    if (!param)
+      return fail(a.name !== undefined ? "E0501" : "E0500", a.nameSpan ?? a.span, a.name !== undefined ? `the sampler \`${ref.label}\` has no parameter \`${a.name}\`` : `the sampler \`${ref.label}\` takes ${params.length} arguments`, {
+        help: params.length ? `its parameters are ${params.map((q) => `\`${q.name.name}\``).join(", ")}` : "it takes none",
+      });
+    if (param.type?.kind === "TensorType")
+      return fail("E0300", a.span, `\`${param.name.name}\` of the sampler \`${ref.label}\` is a tensor input; only compile-time parameters can be set here`);
+    if (!(a.value.kind === "int" || a.value.kind === "float" || a.value.kind === "bool" || a.value.kind === "str"))
+      return fail("E0300", a.span, `\`${param.name.name}\` of the sampler \`${ref.label}\` must be a number, bool or string, found ${describe(a.value)}`);
+    given[param.name.name] = a.value;
+  });
+  void span;
+  const label = `${ref.label.split("(")[0]}(${Object.entries(given).map(([k, v]) => `${k}: ${compileTimeText(v)}`).join(", ")})`;
+  return { ...ref, args: given, label };
+}

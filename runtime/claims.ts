@@ -1,0 +1,148 @@
+// Measures the claims of a spec (`expect`, compiler/claims/claims.ts): trains the models a claim
+// needs (through the pipeline's cache), draws the sample sets it names, computes its metrics and
+// compares. Within one claim, a sample set named twice is drawn once, so `w2(a, moons) / w2(b,
+// moons)` compares both models with the same held-out data; data draws come from a stream of the
+// claim's seed, independent of every training stream.
+
+import type { Claim, Measure, SampleSet } from "../compiler/artifacts/pipeline.js";
+import { RandomStream } from "../compiler/artifacts/rng.js";
+import { drawPoints } from "./data/batches.js";
+import { RunError } from "./errors.js";
+import { energyDistance, MAX_EXACT_OT_POINTS, mmdSquared, pathStraightness, slicedWasserstein, trajectoryTransportCost, transportCost, wasserstein2 } from "./metrics/index.js";
+import type { Pipeline } from "./pipeline.js";
+import type { SampleResult } from "./sample.js";
+
+export interface ClaimResult {
+  readonly claim: Claim;
+  readonly measured: number;
+  readonly threshold: number;
+  readonly holds: boolean;
+  readonly seconds: number;
+  /** Every metric computed, by its text (`w2(rf2.euler(steps: 1), moons)`), for the report. */
+  readonly metrics: Readonly<Record<string, number>>;
+  /** The points of every sample set drawn, by label (for plots). */
+  readonly points: ReadonlyMap<string, { readonly kind: SampleSet["kind"]; readonly points: Float32Array; readonly features: number }>;
+}
+
+interface Drawn {
+  readonly kind: SampleSet["kind"];
+  /** Final points [n, d]. */
+  readonly points: Float32Array;
+  readonly features: number;
+  readonly result?: SampleResult;
+}
+
+export async function measureClaim(pipeline: Pipeline, claim: Claim, fast: boolean, nfeOf: (graph: string) => number | undefined): Promise<ClaimResult> {
+  const started = performance.now();
+  const n = fast ? claim.fastSamples : claim.samples;
+  const drawn = new Map<string, Drawn>();
+  const metrics: Record<string, number> = {};
+
+  const draw = async (set: SampleSet, occurrence: number): Promise<Drawn> => {
+    const label = (set.kind === "sampler" ? set.sampler.label : set.label) + (occurrence > 0 ? ` #${occurrence + 1}` : "");
+    const cached = drawn.get(label);
+    if (cached) return cached;
+    let d: Drawn;
+    if (set.kind === "sampler") {
+      const result = await pipeline.sample(set.sampler, n, claim.seed + 7919 * occurrence);
+      const last = result.outputs[result.outputs.length - 1]!;
+      d = { kind: "sampler", points: last.data as Float32Array, features: last.shape[1] ?? 1, result };
+    } else {
+      const stream = RandomStream.derive(claim.seed, `claim-data:${label}`);
+      d = { kind: "data", points: drawPoints(set.data, stream, n), features: set.data.kind === "toy" ? set.data.features : 0 };
+    }
+    drawn.set(label, d);
+    return d;
+  };
+
+  const evaluate = async (m: Measure): Promise<number> => {
+    switch (m.kind) {
+      case "number":
+        return m.value;
+      case "binary": {
+        const a = await evaluate(m.left);
+        const b = await evaluate(m.right);
+        return m.op === "+" ? a + b : m.op === "-" ? a - b : m.op === "*" ? a * b : a / b;
+      }
+      case "metric": {
+        const value = await metric(m, draw, n, nfeOf);
+        metrics[metricText(m)] = value;
+        return value;
+      }
+    }
+  };
+
+  const measured = await evaluate(claim.measured);
+  const threshold = await evaluate(claim.threshold);
+  const holds = compare(measured, claim.op, threshold);
+  const points = new Map([...drawn].map(([label, d]) => [label, { kind: d.kind, points: d.points, features: d.features }]));
+  return { claim, measured, threshold, holds, seconds: (performance.now() - started) / 1000, metrics, points };
+}
+
+function compare(a: number, op: Claim["op"], b: number): boolean {
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
+  switch (op) {
+    case "<":
+      return a < b;
+    case "<=":
+      return a <= b;
+    case ">":
+      return a > b;
+    case ">=":
+      return a >= b;
+  }
+}
+
+export function metricText(m: Extract<Measure, { kind: "metric" }>): string {
+  return `${m.metric}(${m.args.map((a) => (a.kind === "sampler" ? a.sampler.label : a.label)).join(", ")})`;
+}
+
+async function metric(m: Extract<Measure, { kind: "metric" }>, draw: (s: SampleSet, occurrence: number) => Promise<Drawn>, n: number, nfeOf: (graph: string) => number | undefined): Promise<number> {
+  // The same set named twice in one metric means two independent draws: w2(moons, moons) is the
+  // distance between two samples of the data (the noise floor of w2 at this sample size).
+  const sets: Drawn[] = [];
+  for (const [k, set] of m.args.entries()) sets.push(await draw(set, m.args.slice(0, k).filter((x) => JSON.stringify(x) === JSON.stringify(set)).length));
+  const [a, b] = sets;
+  const pair = (): [Float32Array, Float32Array, number] => {
+    if (a!.features !== b!.features) throw new RunError(`${metricText(m)} compares points of ${a!.features} and ${b!.features} dimensions`);
+    return [a!.points, b!.points, a!.features];
+  };
+  switch (m.metric) {
+    case "w2":
+      if (n > MAX_EXACT_OT_POINTS) throw new RunError(`w2 is exact optimal transport, limited to ${MAX_EXACT_OT_POINTS} points; this claim draws ${n} (use \`samples:\` ≤ ${MAX_EXACT_OT_POINTS}, or sliced_w2)`);
+      return wasserstein2(...pair());
+    case "sliced_w2":
+      return slicedWasserstein(...pair());
+    case "mmd":
+      return mmdSquared(...pair());
+    case "energy":
+      return energyDistance(...pair());
+    case "straightness": {
+      const states = trajectory(a!, m);
+      return pathStraightness(states, a!.features);
+    }
+    case "transport_cost": {
+      const result = a!.result!;
+      if (result.outputs.length > 1) return trajectoryTransportCost(trajectory(a!, m), a!.features);
+      const noise = Object.values(result.noise);
+      if (noise.length !== 1 || noise[0]!.data.length !== a!.points.length)
+        throw new RunError(`${metricText(m)} needs a sampler that returns its trajectory or draws exactly one noise tensor shaped like its result`);
+      return transportCost(noise[0]!.data as Float32Array, a!.points, a!.features);
+    }
+    case "nfe": {
+      const set = m.args[0]!;
+      const nfe = set.kind === "sampler" ? nfeOf(set.sampler.graph) : undefined;
+      if (nfe === undefined) throw new RunError(`${metricText(m)}: the sampler's number of function evaluations is unknown`);
+      return nfe;
+    }
+    case "seconds_per_sample":
+      return a!.result!.milliseconds / 1000 / n;
+  }
+}
+
+function trajectory(d: Drawn, m: Extract<Measure, { kind: "metric" }>): Float32Array[] {
+  const outputs = d.result!.outputs;
+  if (outputs.length < 2)
+    throw new RunError(`${metricText(m)} needs the sampler's trajectory: declare a sampler that returns its states, e.g. \`-> [f32[N, d]]\` from a trajectory solver of std/solvers.flow`);
+  return outputs.map((o) => o.data as Float32Array);
+}
