@@ -47,7 +47,7 @@ export interface LoadResult {
   readonly sources: ReadonlyMap<string, string>;
 }
 
-export const KNOWN_STD_MODULES = ["prelude", "nn", "norm", "optim", "flow", "solvers"] as const;
+export const KNOWN_STD_MODULES = ["prelude", "nn", "norm", "attention", "optim", "flow", "solvers"] as const;
 
 export function loadProgram(entryPath: string, fs: FileSystem = nodeFileSystem, entryText?: string): LoadResult {
   const files = new Map<string, LoadedFile>();
