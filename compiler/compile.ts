@@ -232,15 +232,17 @@ function internalError(e: unknown): Diagnostic {
 }
 
 /**
- * The sampler graphs that claims and generated pairs use, each built from the model instance of
- * its training (so its parameters are that training's) with the compile-time arguments asked for.
+ * The sampler and function graphs that claims and generated pairs use, each built from the model
+ * instance of its training (so its parameters are that training's) with the compile-time
+ * arguments asked for.
  */
 function trainedSamplers(el: Elaborator, trainings: readonly TrainingArtifacts[]): CompiledGraph[] {
   const out: CompiledGraph[] = [];
   for (const request of el.requestedSamplers()) {
     const { ref } = request;
     const graph = el.buildFunctionGraph(request.graph, el.methodClosure(ref.model, ref.sampler), ref.args);
-    out.push({ model: ref.model.decl.name.name, fn: ref.sampler.name.name, graph, kind: "sampler", paramsAs: "inputs", training: ref.training, nfe: el.lastFunctionEvaluations });
+    const isSampler = ref.sampler.kind === "SamplerDecl";
+    out.push({ model: ref.model.decl.name.name, fn: ref.sampler.name!.name, graph, kind: isSampler ? "sampler" : "function", paramsAs: "inputs", training: ref.training, ...(isSampler ? { nfe: el.lastFunctionEvaluations } : {}) });
     for (const t of trainings) {
       if (t.data.spec.kind === "pairs" && t.data.spec.sampler.graph === request.graph) checkPairSampler(graph, request, t.data.label);
     }

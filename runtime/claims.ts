@@ -69,6 +69,11 @@ export async function measureClaim(pipeline: Pipeline, claim: Claim, fast: boole
         metrics[metricText(m)] = value;
         return value;
       }
+      case "value": {
+        const value = await pipeline.evaluate(m.function, m.data, n, claim.seed);
+        metrics[`value(${m.function.label}${m.dataLabel ? `, ${m.dataLabel}` : ""})`] = value;
+        return value;
+      }
     }
   };
 

@@ -11,7 +11,9 @@ import type { DataSpec, SamplerRef } from "../compiler/artifacts/pipeline.js";
 import type { ManifestTraining } from "../compiler/artifacts/manifest.js";
 import { FLOWC_VERSION } from "../compiler/version.js";
 import { checkpointExists, loadCheckpoint } from "./checkpoint.js";
-import type { GeneratedPairs } from "./data/batches.js";
+import { batchSource, type GeneratedPairs } from "./data/batches.js";
+import { runFunction } from "./evaluate.js";
+import { RandomStream } from "../compiler/artifacts/rng.js";
 import type { HostTensor } from "./onnx.js";
 import { findTraining, trainRun, type TrainProgress, type TrainRunResult } from "./run.js";
 import { runSampler, type SampleResult } from "./sample.js";
@@ -117,6 +119,25 @@ export class Pipeline {
     const weights = await this.trained(ref.training);
     return runSampler(this.options.compiled, weights, { sampler: ref.graph, n, seed, useEma: true, threads: this.options.threads, noiseStream: "pipeline-sampler-noise" });
   }
+
+  /** The mean over all elements of a trained model's function, on `n` points of `data` (or none). */
+  async evaluate(ref: SamplerRef, data: DataSpec | undefined, n: number, seed: number): Promise<number> {
+    const weights = await this.trained(ref.training);
+    let inputs: Float32Array[] = [];
+    if (data) {
+      const pairs = data.kind === "pairs" ? await this.pairs(data) : undefined;
+      inputs = batchSource(data, () => pairs!).next(measurementStream(seed, data), n);
+    }
+    const out = await runFunction(this.options.compiled, weights, ref.graph, inputs, n, this.options.threads);
+    let total = 0;
+    for (const v of out.data) total += Number(v);
+    return total / out.data.length;
+  }
+}
+
+/** Deterministic draws of a data source for measurements, independent of every training stream. */
+function measurementStream(seed: number, data: DataSpec): RandomStream {
+  return RandomStream.derive(seed, `measure:${JSON.stringify(data)}`);
 }
 
 function pairsKey(spec: Extract<DataSpec, { kind: "pairs" }>): string {

@@ -26,7 +26,7 @@ export type DataSpec =
    */
   | { readonly kind: "pairs"; readonly sampler: SamplerRef; readonly n: number; readonly seed: number; readonly features: number };
 
-/** A compiled sampler graph run with the weights of a training. */
+/** A compiled sampler (or function) graph run with the weights of a training. */
 export interface SamplerRef {
   readonly training: string;
   /** The graph (manifest name), e.g. `rf2.euler(steps=1)`. */
@@ -44,7 +44,12 @@ export type SampleSet =
 export type Measure =
   | { readonly kind: "number"; readonly value: number }
   | { readonly kind: "binary"; readonly op: "+" | "-" | "*" | "/"; readonly left: Measure; readonly right: Measure }
-  | { readonly kind: "metric"; readonly metric: MetricName; readonly args: readonly SampleSet[] };
+  | { readonly kind: "metric"; readonly metric: MetricName; readonly args: readonly SampleSet[] }
+  /**
+   * The mean over all elements of a trained model's function, run on `samples` points of `data`
+   * (fed to its tensor parameters in order), or with no data for a function without any.
+   */
+  | { readonly kind: "value"; readonly function: SamplerRef; readonly data?: DataSpec; readonly dataLabel?: string };
 
 /** The metrics claims can use (runtime/claims.ts computes them; docs/claims.md defines them). */
 export const METRICS = {

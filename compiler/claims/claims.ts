@@ -73,6 +73,8 @@ function measureTrainings(m: Measure): string[] {
       return [...measureTrainings(m.left), ...measureTrainings(m.right)];
     case "metric":
       return m.args.flatMap(sampleSetTrainings);
+    case "value":
+      return [m.function.training, ...(m.data ? dataDependencies(m.data) : [])];
   }
 }
 

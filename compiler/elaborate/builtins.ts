@@ -173,13 +173,16 @@ function distribution(name: string, params: [string, number][]): BuiltinImpl {
   };
 }
 
-function toySource(name: string, params: [string, number][]): BuiltinImpl {
+/** A toy data source; `dimArg` names the argument giving its number of features (default 2). */
+function toySource(name: string, params: [string, number][], dimArg?: string): BuiltinImpl {
   return (_el, args, span) => {
-    const b = bind(`toy.${name}`, params.map(([k, v]) => p(k, float(v))), args, span);
+    const b = bind(`toy.${name}`, params.map(([k, v]) => p(k, k === dimArg || k === "components" || k === "layout" ? int(v) : float(v))), args, span);
     const out: Record<string, number> = {};
-    for (const [k] of params) out[k] = numberArg(b, k, `toy.${name}`);
+    for (const [k] of params) out[k] = k === dimArg || k === "components" || k === "layout" ? intArg(b, k, `toy.${name}`) : numberArg(b, k, `toy.${name}`);
+    const features = dimArg ? out[dimArg]! : 2;
+    if (features < 1 || (out["components"] ?? 1) < 1) fail("E0300", span, `\`toy.${name}\` needs at least one ${features < 1 ? "dimension" : "component"}`);
     const label = `toy.${name}(${Object.entries(out).map(([k, v]) => `${k}: ${v}`).join(", ")})`;
-    return { kind: "data", spec: { kind: "toy", source: `toy.${name}`, args: out, features: 2 }, label };
+    return { kind: "data", spec: { kind: "toy", source: `toy.${name}`, args: out, features }, label };
   };
 }
 
@@ -507,6 +510,8 @@ const table: Record<string, BuiltinImpl> = {
   "toy.checkerboard": toySource("checkerboard", []),
   "toy.spirals": toySource("spirals", [["noise", 0.05]]),
   "toy.rings": toySource("rings", [["noise", 0.05]]),
+  "toy.gaussian": toySource("gaussian", [["dim", 2], ["std", 1]], "dim"),
+  "toy.gaussian_mixture": toySource("gaussian_mixture", [["dim", 2], ["components", 8], ["radius", 4], ["std", 0.5], ["layout", 0]], "dim"),
 };
 
 function filledLike(name: string, value: number): BuiltinImpl {

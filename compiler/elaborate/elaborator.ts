@@ -324,11 +324,13 @@ export class Elaborator implements TensorCtx {
       }
       case "training": {
         const model = this.trainingModel(target.decl, target.file);
-        const sampler = model.samplers.find((x) => x.name.name === member.name);
-        if (!sampler)
-          return fail("E0601", member.span, `the model \`${model.decl.name.name}\` trained by \`${target.name}\` has no sampler \`${member.name}\``, {
-            help: suggestion(member.name, model.samplers.map((x) => x.name.name)) ?? (model.samplers.length ? `its samplers are ${model.samplers.map((x) => `\`${x.name.name}\``).join(", ")}` : "declare one in the model: `sampler euler() -> f32[N, d] { ... }`"),
+        const sampler = model.samplers.find((x) => x.name.name === member.name) ?? model.fns.get(member.name);
+        if (!sampler || !member.name) {
+          const names = [...model.samplers.map((x) => x.name.name), ...[...model.fns.keys()].filter(Boolean)];
+          return fail("E0601", member.span, `the model \`${model.decl.name.name}\` trained by \`${target.name}\` has no sampler or function \`${member.name}\``, {
+            help: suggestion(member.name, names) ?? (names.length ? `its samplers and functions are ${names.map((x) => `\`${x}\``).join(", ")}` : "declare one in the model: `sampler euler() -> f32[N, d] { ... }`"),
           });
+        }
         return { kind: "sampler-ref", training: target.name, model, sampler, args: {}, label: `${target.name}.${member.name}` };
       }
       case "tensor":
@@ -830,12 +832,12 @@ export class Elaborator implements TensorCtx {
   /** Asks for the graph of a trained model's sampler (built by compile() after the trainings). */
   requestSampler(ref: Extract<Value, { kind: "sampler-ref" }>, span: Span): SamplerRef {
     const argText = Object.entries(ref.args).map(([k, v]) => `${k}=${compileTimeText(v)}`).join(",");
-    const graph = `${ref.training}.${ref.sampler.name.name}${argText ? `(${argText})` : ""}`;
+    const graph = `${ref.training}.${ref.sampler.name!.name}${argText ? `(${argText})` : ""}`;
     if (!this.samplerRequests.has(graph)) this.samplerRequests.set(graph, { graph, ref, span });
     return { training: ref.training, graph, label: ref.label };
   }
 
-  /** The sampler graphs asked for so far, in the order they were asked for. */
+  /** The sampler and function graphs of trained models asked for so far, in order. */
   requestedSamplers(): readonly SamplerRequest[] {
     return [...this.samplerRequests.values()];
   }

@@ -30,7 +30,11 @@ function coupling(kind: "independent" | "ot"): BuiltinImpl {
 
 /** `rf1.euler` as a sample set (or the fresh draws of a data source). */
 export function sampleSetOf(el: Elaborator, v: Value, span: Span, what: string): SampleSet {
-  if (v.kind === "sampler-ref") return { kind: "sampler", sampler: el.requestSampler(v, span) };
+  if (v.kind === "sampler-ref") {
+    if (v.sampler.kind !== "SamplerDecl")
+      fail("E0300", span, `${what} needs samples, but \`${v.label}\` is a function of the model, not a sampler`, { help: `measure a function with \`value(${v.label}, data)\`` });
+    return { kind: "sampler", sampler: el.requestSampler(v, span) };
+  }
   if (v.kind === "data") {
     if (v.spec.kind !== "toy") fail("E0300", span, `${what} measures points of one distribution, but ${describe(v)} yields pairs`, { help: "measure the data source itself, e.g. `moons`" });
     return { kind: "data", data: v.spec, label: v.label };
@@ -65,7 +69,7 @@ export const PIPELINE_BUILTINS: Record<string, BuiltinImpl> = {
   pairs(el, args, span) {
     const b = bind("pairs", [p("sampler"), p("n", { kind: "int", value: 10000 }), p("seed", { kind: "int", value: 0 })], args, span);
     const v = b["sampler"]!.value;
-    if (v.kind !== "sampler-ref")
+    if (v.kind !== "sampler-ref" || v.sampler.kind !== "SamplerDecl")
       fail("E0300", b["sampler"]!.span, `\`pairs\` needs a trained model's sampler such as \`rf1.euler\`, found ${describe(v)}`, {
         help: "name the training: `train rf1 = rf on independent(moons) { ... }`, then `pairs(rf1.euler, n: 20000)`",
       });
@@ -77,5 +81,20 @@ export const PIPELINE_BUILTINS: Record<string, BuiltinImpl> = {
     return { kind: "data", spec, label: `pairs(${ref.label}, n: ${n})` };
   },
   // ---- metrics for claims
+  // value(pre.variance_ratio, data): the mean of a trained model's function on points of `data`.
+  value(el, args, span) {
+    const b = bind("value", [p("function"), p("data", { kind: "none" })], args, span);
+    const f = b["function"]!.value;
+    if (f.kind !== "sampler-ref" || f.sampler.kind !== "FnDecl")
+      fail("E0300", b["function"]!.span, `\`value\` measures a function of a trained model, such as \`pre.variance_ratio\`, found ${describe(f)}`, {
+        help: "declare the statistic as a function of the model (`fn variance_ratio(x: f32[B, d]) -> f32 = ...`) and name it through its training",
+      });
+    const d = b["data"]!.value;
+    if (d.kind !== "none" && d.kind !== "data") fail("E0300", b["data"]!.span, `the second argument of \`value\` is the data the function is run on, found ${describe(d)}`);
+    const ref = el.requestSampler(f, b["function"]!.span);
+    const data = d.kind === "data" ? d : undefined;
+    const text = `value(${ref.label}${data ? `, ${data.label}` : ""})`;
+    return { kind: "measure", measure: { kind: "value", function: ref, ...(data ? { data: data.spec, dataLabel: data.label } : {}) }, text };
+  },
   ...Object.fromEntries((Object.keys(METRICS) as MetricName[]).map((name) => [name, metric(name)])),
 };

@@ -41,8 +41,11 @@ export type Value =
   | { readonly kind: "data"; readonly spec: DataSpec; readonly label: string }
   /** A `train` declaration used as a value: the trained model (`rf1` in `rf1.euler`). */
   | { readonly kind: "training"; readonly name: string; readonly decl: A.TrainDecl; readonly file: LoadedFile }
-  /** A sampler of a trained model with its compile-time arguments (`rf1.euler(steps: 1)`). */
-  | { readonly kind: "sampler-ref"; readonly training: string; readonly model: ModuleInstance; readonly sampler: A.SamplerDecl; readonly args: Readonly<Record<string, Value>>; readonly label: string }
+  /**
+   * A sampler or function of a trained model, with its compile-time arguments (`rf1.euler(steps:
+   * 1)`, `pre.variance_ratio`): run with the weights of the training.
+   */
+  | { readonly kind: "sampler-ref"; readonly training: string; readonly model: ModuleInstance; readonly sampler: A.SamplerDecl | A.FnDecl; readonly args: Readonly<Record<string, Value>>; readonly label: string }
   /** A number measured by `flowc check` (a metric of sample sets, or arithmetic on such). */
   | { readonly kind: "measure"; readonly measure: Measure; readonly text: string }
   /** A comparison of measures: the statement of a claim. */
@@ -97,7 +100,7 @@ export function describe(v: Value): string {
     case "training":
       return `the trained model \`${v.name}\``;
     case "sampler-ref":
-      return `the sampler \`${v.label}\``;
+      return `the ${v.sampler.kind === "SamplerDecl" ? "sampler" : "function"} \`${v.label}\``;
     case "measure":
       return `the measurement \`${v.text}\``;
     case "comparison":

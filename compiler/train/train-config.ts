@@ -64,12 +64,13 @@ export function readTrainConfig(el: Elaborator, decl: A.TrainDecl, frame: Frame,
     schedule = v.value as Schedule;
   }
   const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
-  const steps = number("steps", 1000, positiveInt, "a positive int");
+  // 0 steps is allowed: the model keeps its initial weights (claims about untrained models).
+  const steps = number("steps", 1000, (n) => Number.isInteger(n) && n >= 0, "a non-negative int");
   return {
     optimizer,
     batch: number("batch", 256, positiveInt, "a positive int"),
     steps,
-    fastSteps: number("fast_steps", Math.max(1, Math.ceil(steps / 5)), (n) => positiveInt(n) && n <= steps, `a positive int at most \`steps\` (${steps})`),
+    fastSteps: number("fast_steps", Math.ceil(steps / 5), (n) => Number.isInteger(n) && n >= 0 && n <= steps, `a non-negative int at most \`steps\` (${steps})`),
     seed: number("seed", 0, (n) => Number.isInteger(n) && n >= 0, "a non-negative int"),
     ema: number("ema", 0, (n) => n >= 0 && n < 1, "a decay in [0, 1)"),
     clip: number("clip", 0, (n) => n >= 0, "a non-negative number"),

@@ -3,7 +3,7 @@
 // moons as scikit-learn's make_moons (with uniform angles), checkerboard and two spirals as in
 // FFJORD (Grathwohl et al. 2019), eight Gaussians on a circle as in torchcfm.
 
-import type { RandomStream } from "../../compiler/artifacts/rng.js";
+import { RandomStream } from "../../compiler/artifacts/rng.js";
 
 export type ToySampler = (stream: RandomStream, n: number, args: Readonly<Record<string, number>>) => Float32Array;
 
@@ -68,13 +68,51 @@ const rings: ToySampler = (stream, n, args) => {
   return out;
 };
 
+// Standard normal vectors (times `std`) with `dim` features.
+const gaussian: ToySampler = (stream, n, args) => {
+  const dim = args["dim"]!;
+  const std = args["std"] ?? 1;
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < out.length; i++) out[i] = std * stream.normal();
+  return out;
+};
+
+// A mixture of `components` equally likely isotropic Gaussians (std `std`) in `dim` dimensions,
+// whose means lie at distance `radius` from the origin in directions drawn once from `layout`
+// (so the same arguments give the same distribution); a higher-dimensional analogue of the eight
+// Gaussians, for checks where 2-D is misleading.
+const gaussianMixture: ToySampler = (stream, n, args) => {
+  const dim = args["dim"]!;
+  const components = args["components"] ?? 8;
+  const radius = args["radius"] ?? 4;
+  const std = args["std"] ?? 0.5;
+  const means = mixtureMeans(dim, components, radius, args["layout"] ?? 0);
+  const out = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) {
+    const k = Math.min(components - 1, Math.floor(stream.uniform() * components));
+    for (let j = 0; j < dim; j++) out[i * dim + j] = means[k * dim + j]! + std * stream.normal();
+  }
+  return out;
+};
+
+function mixtureMeans(dim: number, components: number, radius: number, layout: number): Float64Array {
+  const stream = RandomStream.derive(layout, `toy.gaussian_mixture:${dim}:${components}`);
+  const means = new Float64Array(components * dim);
+  for (let k = 0; k < components; k++) {
+    let norm = 0;
+    for (let j = 0; j < dim; j++) norm += (means[k * dim + j] = stream.normal()) ** 2;
+    norm = Math.sqrt(norm);
+    for (let j = 0; j < dim; j++) means[k * dim + j] = (radius * means[k * dim + j]!) / norm;
+  }
+  return means;
+}
+
 export const TOY_SOURCES: Readonly<Record<string, ToySampler>> = {
   "toy.moons": moons,
   "toy.gaussians8": gaussians8,
   "toy.checkerboard": checkerboard,
   "toy.spirals": spirals,
   "toy.rings": rings,
+  "toy.gaussian": gaussian,
+  "toy.gaussian_mixture": gaussianMixture,
 };
-
-/** Number of features of every toy source. */
-export const TOY_DIM = 2;

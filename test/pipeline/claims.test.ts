@@ -22,6 +22,8 @@ data moons = toy.moons(noise: 0.05)
 model rf(d: int = 2, width: int = 32) {
   v = MLP(d + 1, [width, width], d, act: silu)
   fn velocity(x: f32[B, d], t: f32[B]) -> f32[B, d] = v(concat(x, t[:, None], axis: -1))
+  fn squared_norm(x: f32[B, d]) -> f32[B] = sum(x^2, axis: -1)
+  fn speed_at_noise(x0: f32[B, d], x1: f32[B, d]) -> f32[B] = sum(velocity(x0, full([B], 0.0))^2, axis: -1)
   loss (x0: f32[B, d], x1: f32[B, d]) {
     t ~ uniform([B])
     let xt = t[:, None] * x1 + (1.0 - t[:, None]) * x0
@@ -46,6 +48,10 @@ expect "reflow straightens" { that: straightness(rf2.path) < 0.5 * straightness(
 expect "one step is better after reflow" { that: w2(rf2.euler(steps: 1), moons) < w2(rf1.euler(steps: 1), moons), samples: 200 }
 expect "an impossible claim" { that: w2(rf1.euler, moons) < 0.0, samples: 200 }
 expect "the NFE of one step is 1" { that: nfe(rf1.euler(steps: 1)) <= 1, samples: 200 }
+train untrained = rf on independent(moons) { optimizer: adam(), steps: 0 }
+// E||x||² of moons(noise 0.05) is 1.31 (means (0.5, 0.25), variances (0.75, 0.25)).
+expect "moons have mean squared norm between 1.2 and 1.45" { that: value(rf1.squared_norm, moons) > 1.2, samples: 2000 }
+expect "training raises the speed at t = 0 above that of the untrained net" { that: value(rf1.speed_at_noise, independent(moons)) > value(untrained.speed_at_noise, independent(moons)), samples: 200 }
 expect "other metrics run" { that: mmd(rf1.euler, moons) + energy(rf1.euler, moons) + sliced_w2(rf1.euler, moons) + transport_cost(rf1.euler) >= 0.0, samples: 200 }
 `;
 
@@ -57,6 +63,7 @@ describe("a spec's pipeline and claims", () => {
     expect(m.trainings.map((t) => [t.name, t.dependsOn, t.data.kind, t.fastSteps])).toEqual([
       ["rf1", [], "coupling", 150],
       ["rf2", ["rf1"], "pairs", 150],
+      ["untrained", [], "coupling", 0],
     ]);
     const nfe = Object.fromEntries(m.graphs.filter((g) => g.kind === "sampler").map((g) => [g.name, g.nfe]));
     expect(nfe).toMatchObject({ "rf.euler": 8, "rf1.euler": 8, "rf1.euler(steps=1)": 1, "rf2.euler(steps=1)": 1, "rf1.path": 8 });
@@ -65,6 +72,8 @@ describe("a spec's pipeline and claims", () => {
       ["one step is better after reflow", "<", ["rf1", "rf2"]],
       ["an impossible claim", "<", ["rf1"]],
       ["the NFE of one step is 1", "<=", ["rf1"]],
+      ["moons have mean squared norm between 1.2 and 1.45", ">", ["rf1"]],
+      ["training raises the speed at t = 0 above that of the untrained net", ">", ["rf1", "untrained"]],
       ["other metrics run", ">=", ["rf1"]],
     ]);
   });
@@ -85,8 +94,18 @@ describe("a spec's pipeline and claims", () => {
     expect(first.out).toMatch(/train rf1: 150 steps on independent coupling of toy.moons/);
     expect(first.out).toMatch(/train rf2: 150 steps on 2000 pairs from rf1.euler/);
     const verdicts = Object.fromEntries(first.report.claims.map((c: { title: string; holds: boolean }) => [c.title, c.holds]));
-    expect(verdicts).toEqual({ "reflow straightens": true, "one step is better after reflow": true, "an impossible claim": false, "the NFE of one step is 1": true, "other metrics run": true });
-    expect(first.out).toMatch(/4 of 5 claims hold \(fast budget\)/);
+    expect(verdicts).toEqual({
+      "reflow straightens": true,
+      "one step is better after reflow": true,
+      "an impossible claim": false,
+      "the NFE of one step is 1": true,
+      "moons have mean squared norm between 1.2 and 1.45": true,
+      "training raises the speed at t = 0 above that of the untrained net": true,
+      "other metrics run": true,
+    });
+    const norm = first.report.claims.find((c: { title: string }) => c.title.startsWith("moons")).measured;
+    expect(norm).toBeLessThan(1.45);
+    expect(first.out).toMatch(/6 of 7 claims hold \(fast budget\)/);
     expect(first.report.plots).toContain("loss-rf2.png");
 
     const second = await run();

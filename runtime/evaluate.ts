@@ -1,0 +1,50 @@
+// Runs a compiled function graph of a trained model (a statistic a claim measures, such as the
+// growth of hidden-state variance across depth) with the training's weights: its EMA weights when
+// it has them, as for samplers.
+
+import type { CompileResult } from "../compiler/compile.js";
+import { concreteSizes } from "./inputs.js";
+import { GraphSession, type HostTensor } from "./onnx.js";
+import { RunError } from "./errors.js";
+
+/**
+ * Runs `graph` on `inputs` (its tensor parameters, in order, each [n, ...]) and returns its first
+ * output.
+ */
+export async function runFunction(compiled: CompileResult, weights: Readonly<Record<string, HostTensor>>, graphName: string, inputs: readonly Float32Array[], n: number, threads = 1): Promise<HostTensor> {
+  const index = compiled.manifest!.graphs.findIndex((g) => g.name === graphName);
+  if (index < 0) throw new RunError(`no compiled graph \`${graphName}\``);
+  const graph = compiled.manifest!.graphs[index]!;
+  const feeds: Record<string, HostTensor> = {};
+  const dataInputs = graph.inputs.filter((i) => i.role === "input");
+  if (dataInputs.length !== inputs.length)
+    throw new RunError(`\`${graphName}\` takes ${dataInputs.length} tensor argument(s), but the data gives ${inputs.length}`);
+  const sizes: Record<string, number> = {};
+  dataInputs.forEach((input, k) => {
+    const [rows] = input.shape;
+    if (typeof rows === "string") sizes[rows] = n;
+    const shape = concreteSizes(input.shape, sizes, n);
+    const count = shape.reduce((a, b) => a * b, 1);
+    if (count !== inputs[k]!.length)
+      throw new RunError(`\`${graphName}\` takes \`${input.name}\`: f32[${input.shape.join(", ")}], which does not fit ${n} points of ${inputs[k]!.length / n} features`);
+    feeds[input.name] = { dtype: "f32", shape, data: inputs[k]! };
+  });
+  for (const input of graph.inputs) {
+    if (input.role === "param" || input.role === "state") {
+      const value = weights[`ema.${input.name}`] ?? weights[input.name];
+      if (!value) throw new RunError(`the checkpoint has no value for ${input.name}`);
+      feeds[input.name] = value;
+    } else if (input.role === "hyper") {
+      feeds[input.name] = { dtype: "f32", shape: [], data: Float32Array.of(input.default ?? 0) };
+    } else if (input.role === "noise") {
+      throw new RunError(`\`${graphName}\` draws random numbers; a function measured by a claim must be deterministic`);
+    }
+  }
+  const session = await GraphSession.create(compiled.graphs[index]!.onnx!, { threads });
+  try {
+    const outputs = await session.run(feeds);
+    return outputs[graph.outputs[0]!.name]!;
+  } finally {
+    await session.release();
+  }
+}
