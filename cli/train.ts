@@ -53,8 +53,10 @@ export async function trainCommand(spec: string, flags: TrainFlags, io: CliIO): 
     // reused) in the same cache `flowc check` keeps.
     const training = findTraining(compiled, flags.training);
     let pairs: GeneratedPairs | undefined;
-    if (training.data.kind === "pairs") {
-      io.out(`${training.name} learns from pairs of ${training.data.sampler.label}: preparing ${training.dependsOn.map((d) => `\`${d}\``).join(", ")} in ${flags.cache ?? ".flowc-cache"}\n`);
+    let startFrom: Awaited<ReturnType<Pipeline["trained"]>> | undefined;
+    if (training.dependsOn.length > 0) {
+      const why = [training.data.kind === "pairs" ? `learns from pairs of ${training.data.sampler.label}` : "", training.init ? `starts from the weights of ${training.init}` : ""].filter(Boolean).join(" and ");
+      io.out(`${training.name} ${why}: preparing ${training.dependsOn.map((d) => `\`${d}\``).join(", ")} in ${flags.cache ?? ".flowc-cache"}\n`);
       const pipeline = new Pipeline({
         spec,
         compiled,
@@ -63,12 +65,14 @@ export async function trainCommand(spec: string, flags: TrainFlags, io: CliIO): 
         compileSettings: { hyper: parseHyper(flags.set), seed: parseSeed(flags.seed) },
         onTrainStart: (t, steps, cached) => io.out(`  ${t.name}: ${steps} steps${cached ? " (cached)" : ""}\n`),
       });
-      pairs = await pipeline.pairs(training.data);
+      if (training.data.kind === "pairs") pairs = await pipeline.pairs(training.data);
+      if (training.init !== undefined) startFrom = await pipeline.trained(training.init);
     }
     const result = await trainRun({
       spec,
       compiled,
       pairs: pairs && (() => pairs!),
+      startFrom,
       training: flags.training,
       outDir,
       steps: positiveInt(flags.steps, "--steps"),

@@ -76,6 +76,7 @@ export class Pipeline {
     }
     const pairs = new Map<string, GeneratedPairs>();
     if (training.data.kind === "pairs") pairs.set(pairsKey(training.data), await this.pairs(training.data));
+    const startFrom = training.init !== undefined ? await this.trained(training.init) : undefined;
     this.options.onTrainStart?.(training, steps, false);
     const result = await trainRun({
       spec: this.options.spec,
@@ -87,6 +88,7 @@ export class Pipeline {
       threads: this.options.threads,
       onProgress: (p) => this.options.onTrainProgress?.(training, p),
       pairs: (spec) => pairs.get(pairsKey(spec))!,
+      startFrom,
     });
     this.options.onTrainEnd?.(training, result);
     return loadCheckpoint(dir).tensors;

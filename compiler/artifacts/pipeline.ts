@@ -96,6 +96,11 @@ export function dataDependencies(data: DataSpec): string[] {
   }
 }
 
+/** The trainings a training needs first: those generating its data, and the one it starts from. */
+export function trainingDependencies(data: DataSpec, init: string | undefined): string[] {
+  return [...new Set([...dataDependencies(data), ...(init !== undefined ? [init] : [])])];
+}
+
 /** The number of features of each tensor a data source yields ([batch, features]). */
 export function dataFeatures(data: DataSpec): number {
   return data.kind === "coupling" ? dataFeatures(data.data) : data.features;

@@ -9,7 +9,7 @@
 
 import type * as A from "../../grammar/ast.js";
 import { fail } from "../diagnostics/index.js";
-import { dataDependencies, type Claim, type Measure, type SampleSet } from "../artifacts/pipeline.js";
+import { dataDependencies, trainingDependencies, type Claim, type Measure, type SampleSet } from "../artifacts/pipeline.js";
 import type { Elaborator, Frame } from "../elaborate/elaborator.js";
 import { describe } from "../elaborate/values.js";
 import type { LoadedFile } from "../sema/loader.js";
@@ -88,7 +88,7 @@ export function trainingOrder(names: readonly string[], trainings: readonly Trai
   const visit = (name: string) => {
     if (order.includes(name)) return;
     const t = trainings.find((x) => x.name === name);
-    for (const dep of t ? dataDependencies(t.data.spec) : []) visit(dep);
+    for (const dep of t ? trainingDependencies(t.data.spec, t.config.init?.training) : []) visit(dep);
     order.push(name);
   };
   names.forEach(visit);

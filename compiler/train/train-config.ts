@@ -27,9 +27,11 @@ export interface TrainConfig {
   readonly warmup: number;
   /** Steps between progress reports and loss-curve points. */
   readonly logEvery: number;
+  /** `init: rf2`: start from the weights another training reached (its EMA weights if it keeps one). */
+  readonly init?: { readonly training: string; readonly decl: A.TrainDecl; readonly span: Span };
 }
 
-const KEYS = ["optimizer", "batch", "steps", "fast_steps", "seed", "ema", "clip", "schedule", "warmup", "log_every"] as const;
+const KEYS = ["optimizer", "batch", "steps", "fast_steps", "seed", "ema", "clip", "schedule", "warmup", "log_every", "init"] as const;
 
 export function readTrainConfig(el: Elaborator, decl: A.TrainDecl, frame: Frame, instantiate: (e: A.Expr, path: string) => ModuleInstance): TrainConfig {
   const entries = new Map<string, A.ConfigEntry>();
@@ -63,6 +65,15 @@ export function readTrainConfig(el: Elaborator, decl: A.TrainDecl, frame: Frame,
       fail("E0705", scheduleEntry.value.span, `\`schedule\` must be "constant", "cosine" or "linear", found ${describe(v)}`);
     schedule = v.value as Schedule;
   }
+  const initEntry = entries.get("init");
+  let init: TrainConfig["init"];
+  if (initEntry) {
+    const v = el.expr(initEntry.value, frame);
+    if (v.kind !== "training")
+      fail("E0705", initEntry.value.span, `\`init\` names the training whose weights this one starts from, found ${describe(v)}`, { help: "name it: `train rf2 = rf on ... { init: rf1 }`" });
+    if (v.decl === decl) fail("E0705", initEntry.value.span, "a training cannot start from its own weights");
+    init = { training: v.name, decl: v.decl, span: initEntry.value.span };
+  }
   const positiveInt = (n: number) => Number.isInteger(n) && n > 0;
   // 0 steps is allowed: the model keeps its initial weights (claims about untrained models).
   const steps = number("steps", 1000, (n) => Number.isInteger(n) && n >= 0, "a non-negative int");
@@ -77,6 +88,7 @@ export function readTrainConfig(el: Elaborator, decl: A.TrainDecl, frame: Frame,
     schedule,
     warmup: number("warmup", 0, (n) => Number.isInteger(n) && n >= 0, "a non-negative int"),
     logEvery: number("log_every", 50, positiveInt, "a positive int"),
+    ...(init ? { init } : {}),
   };
 }
 

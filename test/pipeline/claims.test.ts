@@ -10,6 +10,7 @@ import { runCli } from "../../cli/main.js";
 import { bufferIO } from "../../cli/io.js";
 import { compile } from "../../compiler/compile.js";
 import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
+import { Pipeline } from "../../runtime/pipeline.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "flowc-claims-"));
 
@@ -124,5 +125,31 @@ describe("a spec's pipeline and claims", () => {
     expect(code).toBe(0);
     expect(io.stdout()).toMatch(/rf2 learns from pairs of rf1.euler/);
     expect(io.stdout()).toMatch(/trained rf2 for 20 steps/);
+  }, 60_000);
+});
+
+describe("init: another training's weights", () => {
+  it("starts from the EMA weights the other training reached, and is trained after it", async () => {
+    const text = `
+use std.nn.MLP
+use std.optim.adam
+data moons = toy.moons()
+model m {
+  v = MLP(2, [8], 2)
+  loss (x: f32[B, 2]) { mean((v(x) - x)^2) }
+}
+train base = m on moons { optimizer: adam(lr: 1e-2), steps: 30, ema: 0.9 }
+train tuned = m on moons { optimizer: adam(lr: 1e-2), steps: 0, init: base }
+`;
+    const result = compile({ entry: "test/init.flow", text });
+    if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
+    expect(result.manifest!.trainings[1]).toMatchObject({ name: "tuned", init: "base", dependsOn: ["base"] });
+    const pipeline = new Pipeline({ spec: "test/init.flow", compiled: result, cacheDir: tmp() });
+    const tuned = await pipeline.trained("tuned");
+    const base = await pipeline.trained("base");
+    for (const name of ["v.layers.0.w", "v.layers.0.b"]) {
+      expect(Array.from(tuned[name]!.data)).toEqual(Array.from(base[`ema.${name}`]!.data));
+      expect(Array.from(tuned[name]!.data)).not.toEqual(Array.from(base[name]!.data));
+    }
   }, 60_000);
 });
