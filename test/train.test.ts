@@ -113,6 +113,25 @@ describe("training with command-line overrides", () => {
   }, 60_000);
 });
 
+describe("--set on a hyper-parameter the train declaration gives positionally", () => {
+  it("replaces it instead of reporting it as given twice", () => {
+    const text = `
+use std.optim.adam
+data moons = toy.moons()
+model m(d: int, k: int = 2) {
+  param w: f32[d] = 1.0
+  loss (x: f32[B, 2]) { mean(x) * sum(w) }
+}
+train m(3) on moons { optimizer: adam() }
+`;
+    const result = compile({ entry: "test/set-positional.flow", text, hyper: { d: 4 } });
+    expect(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p))).toBe("");
+    const step = result.graphs.find((g) => g.graph.name === "m.train_step")!.graph;
+    const w = step.inputs.find((i) => i.name === "w")!;
+    expect(step.values[w.value]!.shape.map((d) => [...d.values()][0])).toEqual([4]);
+  });
+});
+
 describe("run-time errors a user can cause", () => {
   it("a training on generated pairs, run without the training that makes them, is a one-line RunError", async () => {
     const text = `

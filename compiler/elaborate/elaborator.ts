@@ -583,13 +583,18 @@ export class Elaborator implements TensorCtx {
     if (callee.kind === "module" && e.kind !== "Call") return callee.instance;
     if (callee.kind !== "module-decl")
       return fail("E0300", e.kind === "Call" ? e.callee.span : e.span, `expected ${what}, found ${describe(callee)}`);
-    const args = e.kind === "Call" ? this.evaluateArgs(e.args, frame) : [];
+    // Positional arguments are named by the parameter they bind, so that an override can replace
+    // a hyper-parameter however the expression gives it (`rf(3)` with `--set d=4`).
+    const evaluated = e.kind === "Call" ? this.evaluateArgs(e.args, frame) : [];
+    const firstNamed = evaluated.findIndex((a) => a.name !== undefined);
+    const leading = firstNamed < 0 ? evaluated.length : firstNamed; // later positional ones are an error bindArguments reports
+    const args = evaluated.map((a, i) => (i < leading && callee.decl.params[i] ? { ...a, name: callee.decl.params[i]!.name.name } : a));
     // Overrides replace what the expression gives for the hyper-parameters the module declares.
-    const given = new Set(args.map((a) => a.name));
     for (const [name, raw] of Object.entries(overrides)) {
       if (!callee.decl.params.some((p) => p.name.name === name)) continue;
       const value = fromSetting(raw);
-      if (given.has(name)) args.splice(args.findIndex((a) => a.name === name), 1);
+      const at = args.findIndex((a) => a.name === name);
+      if (at >= 0) args.splice(at, 1);
       args.push({ name, value, span: e.span });
     }
     return this.instantiate(callee.decl, callee.file, args, path, e.span);
