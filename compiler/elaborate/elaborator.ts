@@ -15,6 +15,7 @@ import { ShapeRuleError } from "../ir/primitive.js";
 import { shapeToString, typesEqual, typeToString, type TensorType } from "../ir/types.js";
 import type { LoadedFile } from "../sema/loader.js";
 import { suggestion, type FileScope, type TopBinding } from "../sema/scope.js";
+import { declaredMemberNames } from "../sema/members.js";
 import { BUILTINS, type EvaluatedArg } from "./builtins.js";
 import { customVjpAttribute, declareCustomVjp } from "./custom-vjp.js";
 import { Env } from "./env.js";
@@ -917,17 +918,7 @@ export class Elaborator implements TensorCtx {
 }
 
 function ownMemberNames(inst: ModuleInstance): string[] {
-  const names: string[] = [];
-  const visit = (items: readonly A.ModuleItem[]) => {
-    for (const item of items) {
-      if (item.kind === "IfItem") {
-        visit(item.then);
-        visit(item.else ?? []);
-      } else if ("name" in item && item.name) names.push(item.name.name);
-    }
-  };
-  visit(inst.decl.items);
-  return names;
+  return declaredMemberNames(inst.decl.items);
 }
 
 function patternText(p: A.Pattern): string {

@@ -7,6 +7,7 @@ import type * as A from "../../grammar/ast.js";
 import { diagnostic, type Diagnostic } from "../diagnostics/index.js";
 import { BUILTIN_NAMES } from "../elaborate/builtin-names.js";
 import type { LoadedFile } from "./loader.js";
+import { declaredMemberNames } from "./members.js";
 import { suggestion, type FileScope } from "./scope.js";
 
 class Scopes {
@@ -78,26 +79,6 @@ export function resolveNames(file: LoadedFile, fileScope: FileScope, prelude: Fi
     scopes.pop();
   };
 
-  const moduleMembers = (items: readonly A.ModuleItem[], out: Set<string>) => {
-    for (const item of items) {
-      switch (item.kind) {
-        case "ParamDecl":
-        case "SubmoduleDecl":
-        case "LetItem":
-        case "SamplerDecl":
-          out.add(item.name.name);
-          break;
-        case "FnDecl":
-        case "LossDecl":
-          if (item.name) out.add(item.name.name);
-          break;
-        case "IfItem":
-          moduleMembers(item.then, out);
-          if (item.else) moduleMembers(item.else, out);
-          break;
-      }
-    }
-  };
 
   const moduleItems = (items: readonly A.ModuleItem[]) => {
     for (const item of items) {
@@ -207,7 +188,7 @@ export function resolveNames(file: LoadedFile, fileScope: FileScope, prelude: Fi
       case "ModelDecl": {
         const hyper = params(item.params);
         const members = new Set<string>(hyper);
-        moduleMembers(item.items, members);
+        for (const name of declaredMemberNames(item.items)) members.add(name);
         scopes.push(members);
         moduleItems(item.items);
         scopes.pop();
