@@ -22,6 +22,7 @@ import { util } from "prettier";
 import type { BracketIndex, BracketPair } from "../brackets.js";
 import { bracketIndexOf, isNode, type FlowAst, type FlowComment, type FlowNode } from "../nodes.js";
 import { codeStart, isBlankGap, skipTrivia } from "../trivia.js";
+import { assignedValue } from "../print/assignment.js";
 import { endsLine } from "./print.js";
 import { allNodes, parentOf, sortedChildren } from "./tree.js";
 
@@ -266,28 +267,6 @@ function rightHandSide(node: FlowNode): FlowNode | undefined {
   }
 }
 
-/** The value of the nodes printed with an assignment layout (print/assignment.ts). */
-function assignedValue(node: FlowNode): FlowNode | undefined {
-  switch (node.kind) {
-    case "LetDecl":
-    case "LetItem":
-    case "SubmoduleDecl":
-    case "DataDecl":
-    case "Let":
-    case "Set":
-      return node["value"] as FlowNode;
-    case "Draw":
-      return node["distribution"] as FlowNode;
-    case "ParamDecl":
-      return (node["init"] as { value: FlowNode }).value;
-    case "FnDecl": {
-      const body = node["body"] as FlowNode;
-      return body.kind === "Block" ? undefined : body;
-    }
-    default:
-      return undefined;
-  }
-}
 
 /** Whether an `=`, `~` or `:` stands between `before`'s end (or start, for the enclosing node) and the comment. */
 function afterOperator(site: Site, before: FlowNode): boolean {

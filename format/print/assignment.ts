@@ -56,25 +56,39 @@ function layout(value: FlowNode, text: string): Layout {
 }
 
 
-/** Whether `node` is printed as the value of an assignment (operator chains then need no extra indent). */
-export function isAssignedValue(node: FlowNode, parent: FlowNode | null): boolean {
-  if (!parent) return false;
-  // `param w: T ~ value`: the value sits in the `init` wrapper `{ op, value }`.
-  if (parent.kind === undefined && "op" in parent) return parent["value"] === node;
-  switch (parent.kind) {
+/**
+ * The value of a node printed with an assignment layout (`let x = value`, `x ~ value`, `param w:
+ * T ~ value`, `fn f() = value`); undefined for other nodes and for a function with a block body.
+ * The comment attacher (format/comments/attach.ts) uses the same table.
+ */
+export function assignedValue(node: FlowNode): FlowNode | undefined {
+  switch (node.kind) {
     case "LetDecl":
     case "LetItem":
     case "SubmoduleDecl":
     case "DataDecl":
     case "Let":
     case "Set":
-      return parent["value"] === node;
+      return node["value"] as FlowNode;
     case "Draw":
-      return parent["distribution"] === node;
-    case "FnDecl":
-    case "Lambda":
-      return parent["body"] === node;
+      return node["distribution"] as FlowNode;
+    case "ParamDecl":
+      return (node["init"] as { value: FlowNode }).value;
+    case "FnDecl": {
+      const body = node["body"] as FlowNode;
+      return body.kind === "Block" ? undefined : body;
+    }
     default:
-      return false;
+      return undefined;
   }
+}
+
+/** Whether `node` is printed as the value of an assignment (operator chains then need no extra indent). */
+export function isAssignedValue(node: FlowNode, parent: FlowNode | null): boolean {
+  if (!parent) return false;
+  // `param w: T ~ value`: the printer visits the value through the `init` wrapper `{ op, value }`.
+  if (parent.kind === undefined && "op" in parent) return parent["value"] === node;
+  // A lambda's body is laid out like an assigned value (`fn (x) => value`).
+  if (parent.kind === "Lambda") return parent["body"] === node;
+  return assignedValue(parent) === node;
 }
