@@ -11,7 +11,7 @@ import { measureClaim, type ClaimResult } from "../runtime/claims.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { Pipeline } from "../runtime/pipeline.js";
 import { linePng } from "../runtime/plots/lines.js";
-import { scatterPng } from "../runtime/plots/scatter.js";
+import { scatterPng, trajectoryPng } from "../runtime/plots/scatter.js";
 import { RunError } from "../runtime/errors.js";
 import { compileSpec, parseHyper, parseSeed, UsageError, type SelectionFlags } from "./compile-spec.js";
 import type { CliIO } from "./io.js";
@@ -126,6 +126,11 @@ function writePlots(outDir: string, results: readonly ClaimResult[], curves: Rea
       const series = [...data.map(([, d]) => ({ points: d.points, color: [170, 170, 170] as const })), { points: p.points, color: [31, 119, 180] as const }];
       writeFileAtomic(join(outDir, file), scatterPng(series));
       written.push(file);
+      if (p.trajectory) {
+        const paths = `claim${k + 1}-${label.replace(/[^A-Za-z0-9_.=-]+/g, "_")}-paths.png`;
+        writeFileAtomic(join(outDir, paths), trajectoryPng(p.trajectory, 2, 64));
+        written.push(paths);
+      }
     }
   });
   for (const [name, curve] of curves) {

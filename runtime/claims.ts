@@ -21,7 +21,7 @@ export interface ClaimResult {
   /** Every metric computed, by its text (`w2(rf2.euler(steps: 1), moons)`), for the report. */
   readonly metrics: Readonly<Record<string, number>>;
   /** The points of every sample set drawn, by label (for plots). */
-  readonly points: ReadonlyMap<string, { readonly kind: SampleSet["kind"]; readonly points: Float32Array; readonly features: number }>;
+  readonly points: ReadonlyMap<string, { readonly kind: SampleSet["kind"]; readonly points: Float32Array; readonly features: number; readonly trajectory?: readonly Float32Array[] }>;
 }
 
 interface Drawn {
@@ -80,7 +80,13 @@ export async function measureClaim(pipeline: Pipeline, claim: Claim, fast: boole
   const measured = await evaluate(claim.measured);
   const threshold = await evaluate(claim.threshold);
   const holds = compare(measured, claim.op, threshold);
-  const points = new Map([...drawn].map(([label, d]) => [label, { kind: d.kind, points: d.points, features: d.features }]));
+  const points = new Map(
+    [...drawn].map(([label, d]) => {
+      const outputs = d.result?.outputs ?? [];
+      const trajectory = outputs.length > 1 ? outputs.map((o) => o.data as Float32Array) : undefined;
+      return [label, { kind: d.kind, points: d.points, features: d.features, ...(trajectory ? { trajectory } : {}) }];
+    }),
+  );
   return { claim, measured, threshold, holds, seconds: (performance.now() - started) / 1000, metrics, points };
 }
 

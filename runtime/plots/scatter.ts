@@ -64,3 +64,30 @@ function boundsOf(series: readonly ScatterSeries[]) {
   const my = 0.05 * (ymax - ymin || 1);
   return { xmin: xmin - mx, xmax: xmax + mx, ymin: ymin - my, ymax: ymax + my };
 }
+
+/**
+ * The paths of the first `count` particles of a trajectory (states [n, 2] at successive times),
+ * from light (t = 0) to dark (t = 1), with their start and end points.
+ */
+export function trajectoryPng(states: readonly Float32Array[], features: number, count: number, options: ScatterOptions = {}): Buffer {
+  if (features !== 2) throw new Error("trajectory plots are 2-D");
+  const n = Math.min(count, states[0]!.length / 2);
+  const K = states.length - 1;
+  const series: ScatterSeries[] = [];
+  // Each segment is drawn as points interpolated along it, coloured by time.
+  for (let k = 0; k < K; k++) {
+    const from = states[k]!;
+    const to = states[k + 1]!;
+    const shade = Math.round(200 - (170 * k) / Math.max(1, K - 1));
+    const pts: number[] = [];
+    for (let i = 0; i < n; i++)
+      for (let s = 0; s < 4; s++) {
+        const a = s / 4;
+        pts.push(from[2 * i]! * (1 - a) + to[2 * i]! * a, from[2 * i + 1]! * (1 - a) + to[2 * i + 1]! * a);
+      }
+    series.push({ points: Float32Array.from(pts), color: [shade, shade, 255] });
+  }
+  series.push({ points: states[0]!.subarray(0, 2 * n), color: [120, 120, 120] });
+  series.push({ points: states[K]!.subarray(0, 2 * n), color: [214, 39, 40] });
+  return scatterPng(series, options);
+}
