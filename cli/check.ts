@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import cliProgress from "cli-progress";
 import type { ManifestTraining } from "../compiler/artifacts/manifest.js";
+import type { DataSpec } from "../compiler/artifacts/pipeline.js";
 import { measureClaim, type ClaimResult } from "../runtime/claims.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { Pipeline } from "../runtime/pipeline.js";
@@ -95,8 +96,19 @@ export async function checkCommand(spec: string, flags: CheckFlags, io: CliIO): 
 }
 
 function dataLabel(t: ManifestTraining): string {
-  const d = t.data;
-  return d.kind === "toy" ? d.source : d.kind === "coupling" ? `${d.coupling} coupling of ${d.data.kind === "toy" ? d.data.source : "data"}` : `${d.n} pairs from ${d.sampler.label}`;
+  const describe = (d: DataSpec): string => {
+    switch (d.kind) {
+      case "toy":
+        return d.source;
+      case "labeled":
+        return `labeled ${d.data.source}`;
+      case "coupling":
+        return `${d.coupling} coupling of ${describe(d.data)}`;
+      case "pairs":
+        return `${d.n} pairs from ${d.sampler.label}`;
+    }
+  };
+  return describe(t.data);
 }
 
 function format(x: number): string {

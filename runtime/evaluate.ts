@@ -11,7 +11,14 @@ import { RunError } from "./errors.js";
  * Runs `graph` on `inputs` (its tensor parameters, in order, each [n, ...]) and returns its first
  * output.
  */
-export async function runFunction(compiled: CompileResult, weights: Readonly<Record<string, HostTensor>>, graphName: string, inputs: readonly Float32Array[], n: number, threads = 1): Promise<HostTensor> {
+export async function runFunction(
+  compiled: CompileResult,
+  weights: Readonly<Record<string, HostTensor>>,
+  graphName: string,
+  inputs: readonly (Float32Array | Int32Array)[],
+  n: number,
+  threads = 1,
+): Promise<HostTensor> {
   const index = compiled.manifest!.graphs.findIndex((g) => g.name === graphName);
   if (index < 0) throw new RunError(`no compiled graph \`${graphName}\``);
   const graph = compiled.manifest!.graphs[index]!;
@@ -25,9 +32,11 @@ export async function runFunction(compiled: CompileResult, weights: Readonly<Rec
     if (typeof rows === "string") sizes[rows] = n;
     const shape = concreteSizes(input.shape, sizes, n);
     const count = shape.reduce((a, b) => a * b, 1);
-    if (count !== inputs[k]!.length)
-      throw new RunError(`\`${graphName}\` takes \`${input.name}\`: f32[${input.shape.join(", ")}], which does not fit ${n} points of ${inputs[k]!.length / n} features`);
-    feeds[input.name] = { dtype: "f32", shape, data: inputs[k]! };
+    const data = inputs[k]!;
+    const dtype = data instanceof Int32Array ? "i32" : "f32";
+    if (count !== data.length || dtype !== input.dtype)
+      throw new RunError(`\`${graphName}\` takes \`${input.name}\`: ${input.dtype}[${input.shape.join(", ")}], which does not fit the data's ${dtype} tensor of ${data.length} values for ${n} points`);
+    feeds[input.name] = { dtype, shape, data };
   });
   for (const input of graph.inputs) {
     if (input.role === "param" || input.role === "state") {

@@ -125,16 +125,24 @@ export class Pipeline {
   /** The mean over all elements of a trained model's function, on `n` points of `data` (or none). */
   async evaluate(ref: SamplerRef, data: DataSpec | undefined, n: number, seed: number): Promise<number> {
     const weights = await this.trained(ref.training);
-    let inputs: Float32Array[] = [];
+    if (this.options.compiled.manifest!.graphs.find((g) => g.name === ref.graph)?.kind === "sampler") {
+      const result = await this.sample(ref, n, seed);
+      return mean(result.samples.data);
+    }
+    let inputs: (Float32Array | Int32Array)[] = [];
     if (data) {
       const pairs = data.kind === "pairs" ? await this.pairs(data) : undefined;
       inputs = batchSource(data, () => pairs!).next(measurementStream(seed, data), n);
     }
     const out = await runFunction(this.options.compiled, weights, ref.graph, inputs, n, this.options.threads);
-    let total = 0;
-    for (const v of out.data) total += Number(v);
-    return total / out.data.length;
+    return mean(out.data);
   }
+}
+
+function mean(data: ArrayLike<number>): number {
+  let total = 0;
+  for (let i = 0; i < data.length; i++) total += Number(data[i]);
+  return total / data.length;
 }
 
 /** Deterministic draws of a data source for measurements, independent of every training stream. */

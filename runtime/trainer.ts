@@ -56,8 +56,8 @@ export class Trainer {
     resume?: { step: number; rng: Readonly<Record<string, number[]>> },
   ): Promise<Trainer> {
     const batchInputs = graph.inputs.filter((i) => i.role === "input");
-    if (batchInputs.length !== batches.arity)
-      throw new RunError(`the loss takes ${batchInputs.length} batch tensor(s) but the data gives ${batches.arity}`);
+    if (batchInputs.length !== batches.tensors.length)
+      throw new RunError(`the loss takes ${batchInputs.length} batch tensor(s) but the data gives ${batches.tensors.length}`);
     const session = await GraphSession.create(onnx, { threads: options.threads ?? 1 });
     const state = new Map<string, ort.Tensor>();
     for (const out of graph.outputs) {
@@ -107,7 +107,10 @@ export class Trainer {
       const [rows] = input.shape;
       if (typeof rows === "string") sizes[rows] = batch;
     }
-    return this.batches.next(this.streams.data, batch).map((data) => new ort.Tensor("float32", data, [batch, this.batches.features]));
+    return this.batches.next(this.streams.data, batch).map((data, k) => {
+      const t = this.batches.tensors[k]!;
+      return t.dtype === "f32" ? new ort.Tensor("float32", data as Float32Array, [batch, t.features]) : new ort.Tensor("int32", data as Int32Array, [batch]);
+    });
   }
 
   private hyperValue(input: ManifestTensor, step: number): number {

@@ -12,14 +12,20 @@ export type Args = Readonly<Record<string, number | string | boolean>>;
  * loss's parameters in order.
  */
 export type DataSpec =
-  /** A built-in toy distribution (`toy.moons(noise: 0.05)`): one tensor [B, features]. */
-  | { readonly kind: "toy"; readonly source: string; readonly args: Args; readonly features: number }
+  /**
+   * A built-in toy distribution (`toy.moons(noise: 0.05)`): one tensor [B, features]. `classes`:
+   * the number of classes its points belong to, for the sources that have them (the component of
+   * a mixture, the moon, the ring).
+   */
+  | { readonly kind: "toy"; readonly source: string; readonly args: Args; readonly features: number; readonly classes?: number }
+  /** `labeled(source)`: the points and their classes, (x [B, features], y i32[B]). */
+  | { readonly kind: "labeled"; readonly data: Extract<DataSpec, { kind: "toy" }> }
   /**
    * (x0, x1): x1 from `data`, x0 standard normal noise of the same shape. `independent` pairs them
-   * as drawn; `ot` reorders x0 within each batch by an exact optimal assignment for the squared
-   * distance (minibatch OT, as torchcfm's exact OT-CFM).
+   * as drawn; `ot` reorders x1 within each batch by an exact optimal assignment for the squared
+   * distance (minibatch OT, as torchcfm's exact OT-CFM). Of labeled data: (x0, x1, y).
    */
-  | { readonly kind: "coupling"; readonly coupling: "independent" | "ot"; readonly data: DataSpec }
+  | { readonly kind: "coupling"; readonly coupling: "independent" | "ot"; readonly data: Extract<DataSpec, { kind: "toy" | "labeled" }> }
   /**
    * (z0, z1): `n` pairs of a trained model's sampler — its noise input and its result — generated
    * once before training (reflow, distillation), then drawn as batches.
@@ -88,6 +94,7 @@ export interface Claim {
 export function dataDependencies(data: DataSpec): string[] {
   switch (data.kind) {
     case "toy":
+    case "labeled":
       return [];
     case "coupling":
       return dataDependencies(data.data);
@@ -101,12 +108,29 @@ export function trainingDependencies(data: DataSpec, init: string | undefined): 
   return [...new Set([...dataDependencies(data), ...(init !== undefined ? [init] : [])])];
 }
 
-/** The number of features of each tensor a data source yields ([batch, features]). */
-export function dataFeatures(data: DataSpec): number {
-  return data.kind === "coupling" ? dataFeatures(data.data) : data.features;
+/** One tensor of a batch: points f32[B, features], or classes i32[B]. */
+export type BatchTensor = { readonly dtype: "f32"; readonly features: number } | { readonly dtype: "i32" };
+
+/** The tensors a data source yields per batch, in the order they feed the loss. */
+export function dataTensors(data: DataSpec): BatchTensor[] {
+  switch (data.kind) {
+    case "toy":
+      return [{ dtype: "f32", features: data.features }];
+    case "labeled":
+      return [{ dtype: "f32", features: data.data.features }, { dtype: "i32" }];
+    case "coupling": {
+      const inner = dataTensors(data.data);
+      return [inner[0]!, ...inner];
+    }
+    case "pairs":
+      return [
+        { dtype: "f32", features: data.features },
+        { dtype: "f32", features: data.features },
+      ];
+  }
 }
 
-/** The number of tensors a data source yields per batch. */
-export function dataArity(data: DataSpec): number {
-  return data.kind === "toy" ? 1 : 2;
+/** The points of a data source that is one distribution (a source, or a labeled one), if it is. */
+export function pointSource(data: DataSpec): Extract<DataSpec, { kind: "toy" }> | undefined {
+  return data.kind === "toy" ? data : data.kind === "labeled" ? data.data : undefined;
 }

@@ -173,8 +173,11 @@ function distribution(name: string, params: [string, number][]): BuiltinImpl {
   };
 }
 
-/** A toy data source; `dimArg` names the argument giving its number of features (default 2). */
-function toySource(name: string, params: [string, number][], dimArg?: string): BuiltinImpl {
+/**
+ * A toy data source; `dimArg` names the argument giving its number of features (default 2);
+ * `classes` gives the number of classes of its points, for the sources whose points have one.
+ */
+function toySource(name: string, params: [string, number][], dimArg?: string, classes?: (args: Record<string, number>) => number): BuiltinImpl {
   return (_el, args, span) => {
     const b = bind(`toy.${name}`, params.map(([k, v]) => p(k, k === dimArg || k === "components" || k === "layout" ? int(v) : float(v))), args, span);
     const out: Record<string, number> = {};
@@ -182,7 +185,7 @@ function toySource(name: string, params: [string, number][], dimArg?: string): B
     const features = dimArg ? out[dimArg]! : 2;
     if (features < 1 || (out["components"] ?? 1) < 1) fail("E0300", span, `\`toy.${name}\` needs at least one ${features < 1 ? "dimension" : "component"}`);
     const label = `toy.${name}(${Object.entries(out).map(([k, v]) => `${k}: ${v}`).join(", ")})`;
-    return { kind: "data", spec: { kind: "toy", source: `toy.${name}`, args: out, features }, label };
+    return { kind: "data", spec: { kind: "toy", source: `toy.${name}`, args: out, features, ...(classes ? { classes: classes(out) } : {}) }, label };
   };
 }
 
@@ -502,16 +505,16 @@ const table: Record<string, BuiltinImpl> = {
   toy(_el, _args, span) {
     return fail("E0307", span, "`toy` is a namespace of data sources, e.g. `toy.moons(noise: 0.05)`");
   },
-  "toy.moons": toySource("moons", [["noise", 0.05]]),
+  "toy.moons": toySource("moons", [["noise", 0.05]], undefined, () => 2),
   "toy.gaussians8": toySource("gaussians8", [
     ["radius", 2],
     ["std", 0.02],
-  ]),
+  ], undefined, () => 8),
   "toy.checkerboard": toySource("checkerboard", []),
-  "toy.spirals": toySource("spirals", [["noise", 0.05]]),
-  "toy.rings": toySource("rings", [["noise", 0.05]]),
+  "toy.spirals": toySource("spirals", [["noise", 0.05]], undefined, () => 2),
+  "toy.rings": toySource("rings", [["noise", 0.05]], undefined, () => 4),
   "toy.gaussian": toySource("gaussian", [["dim", 2], ["std", 1]], "dim"),
-  "toy.gaussian_mixture": toySource("gaussian_mixture", [["dim", 2], ["components", 8], ["radius", 4], ["std", 0.5], ["layout", 0]], "dim"),
+  "toy.gaussian_mixture": toySource("gaussian_mixture", [["dim", 2], ["components", 8], ["radius", 4], ["std", 0.5], ["layout", 0]], "dim", (args) => args["components"]!),
 };
 
 function filledLike(name: string, value: number): BuiltinImpl {

@@ -5,7 +5,7 @@
 
 import { fail } from "../diagnostics/index.js";
 import type { Span } from "../source.js";
-import { METRICS, type DataSpec, type MetricName, type SampleSet } from "../artifacts/pipeline.js";
+import { METRICS, pointSource, type DataSpec, type MetricName, type SampleSet } from "../artifacts/pipeline.js";
 import { bind, intArg, p, type Bound, type BuiltinImpl } from "./builtin-args.js";
 import type { Elaborator } from "./elaborator.js";
 import { describe, type Value } from "./values.js";
@@ -21,7 +21,7 @@ function coupling(kind: "independent" | "ot"): BuiltinImpl {
   return (_el, args, span) => {
     const b = bind(kind, [p("data")], args, span);
     const data = dataArg(b, "data", kind);
-    if (data.spec.kind !== "toy")
+    if (data.spec.kind !== "toy" && data.spec.kind !== "labeled")
       fail("E0300", b["data"]!.span, `\`${kind}\` couples noise with samples of a data distribution, but ${describe(data)} already yields pairs`);
     const spec: DataSpec = { kind: "coupling", coupling: kind, data: data.spec };
     return { kind: "data", spec, label: `${kind}(${data.label})` };
@@ -36,8 +36,9 @@ export function sampleSetOf(el: Elaborator, v: Value, span: Span, what: string):
     return { kind: "sampler", sampler: el.requestSampler(v, span) };
   }
   if (v.kind === "data") {
-    if (v.spec.kind !== "toy") fail("E0300", span, `${what} measures points of one distribution, but ${describe(v)} yields pairs`, { help: "measure the data source itself, e.g. `moons`" });
-    return { kind: "data", data: v.spec, label: v.label };
+    const points = pointSource(v.spec);
+    if (!points) fail("E0300", span, `${what} measures points of one distribution, but ${describe(v)} yields pairs`, { help: "measure the data source itself, e.g. `moons`" });
+    return { kind: "data", data: points!, label: v.label };
   }
   return fail("E0300", span, `${what} needs samples: a trained model's sampler such as \`rf1.euler\` or a data source, found ${describe(v)}`, {
     help: "name a training (`train rf1 = rf on moons { ... }`) and one of its model's samplers",
@@ -63,6 +64,16 @@ function labelOf(s: SampleSet): string {
 
 export const PIPELINE_BUILTINS: Record<string, BuiltinImpl> = {
   // ---- training data
+  // labeled(gaussians8): the points with their classes, (x f32[B, d], y i32[B]).
+  labeled(_el, args, span) {
+    const b = bind("labeled", [p("data")], args, span);
+    const data = dataArg(b, "data", "labeled");
+    if (data.spec.kind !== "toy" || data.spec.classes === undefined)
+      return fail("E0300", b["data"]!.span, `${describe(data)} has no classes to label its points with`, {
+        help: "the sources with classes are toy.moons (2), toy.gaussians8 (8), toy.spirals (2), toy.rings (4) and toy.gaussian_mixture (its components)",
+      });
+    return { kind: "data", spec: { kind: "labeled", data: data.spec }, label: `labeled(${data.label})` };
+  },
   independent: coupling("independent"),
   ot: coupling("ot"),
   // pairs(rf1.euler, n: 20000): the sampler's noise and result, generated once (reflow).
@@ -85,12 +96,13 @@ export const PIPELINE_BUILTINS: Record<string, BuiltinImpl> = {
   value(el, args, span) {
     const b = bind("value", [p("function"), p("data", { kind: "none" })], args, span);
     const f = b["function"]!.value;
-    if (f.kind !== "sampler-ref" || f.sampler.kind !== "FnDecl")
-      fail("E0300", b["function"]!.span, `\`value\` measures a function of a trained model, such as \`pre.variance_ratio\`, found ${describe(f)}`, {
+    if (f.kind !== "sampler-ref")
+      return fail("E0300", b["function"]!.span, `\`value\` measures a function or sampler of a trained model, such as \`pre.variance_ratio\`, found ${describe(f)}`, {
         help: "declare the statistic as a function of the model (`fn variance_ratio(x: f32[B, d]) -> f32 = ...`) and name it through its training",
       });
     const d = b["data"]!.value;
     if (d.kind !== "none" && d.kind !== "data") fail("E0300", b["data"]!.span, `the second argument of \`value\` is the data the function is run on, found ${describe(d)}`);
+    if (f.sampler.kind === "SamplerDecl" && d.kind !== "none") fail("E0300", b["data"]!.span, `\`${f.label}\` is a sampler: it draws its own inputs, so \`value\` takes no data for it`);
     const ref = el.requestSampler(f, b["function"]!.span);
     const data = d.kind === "data" ? d : undefined;
     const text = `value(${ref.label}${data ? `, ${data.label}` : ""})`;

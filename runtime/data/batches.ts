@@ -4,7 +4,7 @@
 // reproducible bit for bit (and continue exactly after a resume, which restores the stream).
 
 import type { RandomStream } from "../../compiler/artifacts/rng.js";
-import { dataArity, dataFeatures, type DataSpec } from "../../compiler/artifacts/pipeline.js";
+import { dataTensors, pointSource, type BatchTensor, type DataSpec } from "../../compiler/artifacts/pipeline.js";
 import { RunError } from "../errors.js";
 import { otPermutation } from "../metrics/wasserstein.js";
 import { TOY_SOURCES } from "./toy.js";
@@ -18,42 +18,53 @@ export interface GeneratedPairs {
 }
 
 export interface BatchSource {
-  /** Tensors per batch (1 for a source, 2 for pairs). */
-  readonly arity: number;
-  readonly features: number;
-  /** Draws one batch: `arity` arrays of [batch, features], row-major. */
-  next(stream: RandomStream, batch: number): Float32Array[];
+  /** The tensors of a batch, in order: points f32[batch, features] or classes i32[batch]. */
+  readonly tensors: readonly BatchTensor[];
+  /** Draws one batch: one array per tensor, row-major. */
+  next(stream: RandomStream, batch: number): (Float32Array | Int32Array)[];
 }
 
 /** `pairs` supplies the generated pairs of a `pairs` source (they are made before training starts). */
 export function batchSource(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" }>) => GeneratedPairs): BatchSource {
-  const arity = dataArity(spec);
-  const features = dataFeatures(spec);
-  return { arity, features, next: drawer(spec, pairs) };
+  return { tensors: dataTensors(spec), next: drawer(spec, pairs) };
 }
 
-type Drawer = (stream: RandomStream, batch: number) => Float32Array[];
+type Drawer = (stream: RandomStream, batch: number) => (Float32Array | Int32Array)[];
+
+function toySampler(spec: Extract<DataSpec, { kind: "toy" }>) {
+  const source = TOY_SOURCES[spec.source];
+  if (!source) throw new RunError(`unknown data source ${spec.source}`);
+  return source;
+}
 
 function drawer(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" }>) => GeneratedPairs): Drawer {
   switch (spec.kind) {
     case "toy": {
-      const source = TOY_SOURCES[spec.source];
-      if (!source) throw new RunError(`unknown data source ${spec.source}`);
+      const source = toySampler(spec);
       return (stream, batch) => [source(stream, batch, spec.args as Record<string, number>)];
+    }
+    case "labeled": {
+      const source = toySampler(spec.data);
+      return (stream, batch) => {
+        const labels = new Int32Array(batch);
+        return [source(stream, batch, spec.data.args as Record<string, number>, labels), labels];
+      };
     }
     case "coupling": {
       const inner = drawer(spec.data, pairs);
-      const d = dataFeatures(spec.data);
+      const d = spec.data.kind === "toy" ? spec.data.features : spec.data.data.features;
       return (stream, batch) => {
-        const [x1] = inner(stream, batch);
+        const [x1, ...rest] = inner(stream, batch) as [Float32Array, ...Int32Array[]];
         const x0 = new Float32Array(batch * d);
         for (let i = 0; i < x0.length; i++) x0[i] = stream.normal();
-        if (spec.coupling === "independent") return [x0, x1!];
-        // Minibatch OT: x0[i] is paired with x1[σ(i)], σ minimising the total squared distance.
-        const sigma = otPermutation(x0, x1!, d);
-        const matched = new Float32Array(x1!.length);
-        for (let i = 0; i < batch; i++) matched.set(x1!.subarray(sigma[i]! * d, (sigma[i]! + 1) * d), i * d);
-        return [x0, matched];
+        if (spec.coupling === "independent") return [x0, x1, ...rest];
+        // Minibatch OT: x0[i] is paired with x1[σ(i)] (and its class), σ minimising the total
+        // squared distance.
+        const sigma = otPermutation(x0, x1, d);
+        const matched = new Float32Array(x1.length);
+        for (let i = 0; i < batch; i++) matched.set(x1.subarray(sigma[i]! * d, (sigma[i]! + 1) * d), i * d);
+        const classes = rest.map((labels) => Int32Array.from(sigma, (j) => labels[j]!));
+        return [x0, matched, ...classes];
       };
     }
     case "pairs": {
@@ -75,8 +86,9 @@ function drawer(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" 
 
 /** `n` fresh points of a single-distribution source (held-out data for metrics and plots). */
 export function drawPoints(spec: DataSpec, stream: RandomStream, n: number): Float32Array {
-  if (spec.kind !== "toy") throw new RunError("only a data source of single points can be drawn for a metric");
-  return TOY_SOURCES[spec.source]!(stream, n, spec.args as Record<string, number>);
+  const points = pointSource(spec);
+  if (!points) throw new RunError("only a data source of single points can be drawn for a metric");
+  return toySampler(points)(stream, n, points.args as Record<string, number>);
 }
 
 /**
@@ -88,6 +100,8 @@ export function targetDistribution(spec: DataSpec, trainingData: (name: string) 
   switch (spec.kind) {
     case "toy":
       return spec;
+    case "labeled":
+      return spec.data;
     case "coupling":
       return targetDistribution(spec.data, trainingData);
     case "pairs": {

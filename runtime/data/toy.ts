@@ -5,14 +5,19 @@
 
 import { RandomStream } from "../../compiler/artifacts/rng.js";
 
-export type ToySampler = (stream: RandomStream, n: number, args: Readonly<Record<string, number>>) => Float32Array;
+/**
+ * Draws n points [n, features]; a source with classes (TOY_CLASSES) writes each point's class
+ * into `labels` when given (the draws are the same either way).
+ */
+export type ToySampler = (stream: RandomStream, n: number, args: Readonly<Record<string, number>>, labels?: Int32Array) => Float32Array;
 
-const moons: ToySampler = (stream, n, args) => {
+const moons: ToySampler = (stream, n, args, labels) => {
   const noise = args["noise"] ?? 0.05;
   const out = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {
     const angle = Math.PI * stream.uniform();
     const upper = stream.uniform() < 0.5;
+    if (labels) labels[i] = upper ? 0 : 1;
     const x = upper ? Math.cos(angle) : 1 - Math.cos(angle);
     const y = upper ? Math.sin(angle) : 0.5 - Math.sin(angle);
     out[2 * i] = x + noise * stream.normal();
@@ -21,12 +26,13 @@ const moons: ToySampler = (stream, n, args) => {
   return out;
 };
 
-const gaussians8: ToySampler = (stream, n, args) => {
+const gaussians8: ToySampler = (stream, n, args, labels) => {
   const radius = args["radius"] ?? 2;
   const std = args["std"] ?? 0.02;
   const out = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {
     const k = Math.floor(stream.uniform() * 8);
+    if (labels) labels[i] = k;
     out[2 * i] = radius * Math.cos((k * Math.PI) / 4) + std * stream.normal();
     out[2 * i + 1] = radius * Math.sin((k * Math.PI) / 4) + std * stream.normal();
   }
@@ -44,23 +50,26 @@ const checkerboard: ToySampler = (stream, n) => {
   return out;
 };
 
-const spirals: ToySampler = (stream, n, args) => {
+const spirals: ToySampler = (stream, n, args, labels) => {
   const noise = args["noise"] ?? 0.05;
   const out = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {
     const t = Math.sqrt(stream.uniform()) * 3 * Math.PI;
     const sign = stream.uniform() < 0.5 ? 1 : -1;
+    if (labels) labels[i] = sign > 0 ? 0 : 1;
     out[2 * i] = (sign * -Math.cos(t) * t) / 3 + noise * stream.normal();
     out[2 * i + 1] = (sign * Math.sin(t) * t) / 3 + noise * stream.normal();
   }
   return out;
 };
 
-const rings: ToySampler = (stream, n, args) => {
+const rings: ToySampler = (stream, n, args, labels) => {
   const noise = args["noise"] ?? 0.05;
   const out = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {
-    const radius = 0.5 * (1 + Math.floor(stream.uniform() * 4));
+    const ring = Math.floor(stream.uniform() * 4);
+    const radius = 0.5 * (1 + ring);
+    if (labels) labels[i] = ring;
     const angle = 2 * Math.PI * stream.uniform();
     out[2 * i] = radius * Math.cos(angle) + noise * stream.normal();
     out[2 * i + 1] = radius * Math.sin(angle) + noise * stream.normal();
@@ -81,7 +90,7 @@ const gaussian: ToySampler = (stream, n, args) => {
 // whose means lie at distance `radius` from the origin in directions drawn once from `layout`
 // (so the same arguments give the same distribution); a higher-dimensional analogue of the eight
 // Gaussians, for checks where 2-D is misleading.
-const gaussianMixture: ToySampler = (stream, n, args) => {
+const gaussianMixture: ToySampler = (stream, n, args, labels) => {
   const dim = args["dim"]!;
   const components = args["components"] ?? 8;
   const radius = args["radius"] ?? 4;
@@ -90,6 +99,7 @@ const gaussianMixture: ToySampler = (stream, n, args) => {
   const out = new Float32Array(n * dim);
   for (let i = 0; i < n; i++) {
     const k = Math.min(components - 1, Math.floor(stream.uniform() * components));
+    if (labels) labels[i] = k;
     for (let j = 0; j < dim; j++) out[i * dim + j] = means[k * dim + j]! + std * stream.normal();
   }
   return out;
@@ -116,3 +126,4 @@ export const TOY_SOURCES: Readonly<Record<string, ToySampler>> = {
   "toy.gaussian": gaussian,
   "toy.gaussian_mixture": gaussianMixture,
 };
+
