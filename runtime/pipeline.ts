@@ -106,7 +106,9 @@ export class Pipeline {
   }
 
   private async generatePairs(spec: Extract<DataSpec, { kind: "pairs" }>): Promise<GeneratedPairs> {
-    const result = await this.sample(spec.sampler, spec.n, spec.seed);
+    // A stream of its own: claims sample with the same seeds, and must not measure a model on the
+    // noise of the pairs it was trained on.
+    const result = await this.sample(spec.sampler, spec.n, spec.seed, "pipeline-pairs-noise");
     const noise = Object.values(result.noise);
     if (noise.length !== 1) throw new RunError(`${spec.sampler.label} must draw exactly one noise tensor to generate pairs`);
     return { z0: noise[0]!.data as Float32Array, z1: result.samples.data as Float32Array, n: spec.n, features: spec.features };
@@ -117,9 +119,9 @@ export class Pipeline {
    * only on `seed` and `n`: samplers of different models given the same seed start from the same
    * points, so comparisons between models are paired.
    */
-  async sample(ref: SamplerRef, n: number, seed: number): Promise<SampleResult> {
+  async sample(ref: SamplerRef, n: number, seed: number, stream = "pipeline-sampler-noise"): Promise<SampleResult> {
     const weights = await this.trained(ref.training);
-    return runSampler(this.options.compiled, weights, { sampler: ref.graph, n, seed, useEma: true, threads: this.options.threads, noiseStream: "pipeline-sampler-noise" });
+    return runSampler(this.options.compiled, weights, { sampler: ref.graph, n, seed, useEma: true, threads: this.options.threads, noiseStream: stream });
   }
 
   /** The mean over all elements of a trained model's function, on `n` points of `data` (or none). */

@@ -1,0 +1,282 @@
+// bench/anchor: is a model trained by flowc as good as the same model trained in PyTorch?
+//
+// Trains specs/rectified-flow.flow's 1-rectified flow (and 2-rectified flow on 20,000 pairs of its
+// 100-step Euler sampler) with flowc — the compiled spec, through the Pipeline of `flowc check`,
+// in a temporary cache — and with its PyTorch twin (bench/pytorch/rectified_flow_train.py: the
+// same model, init, data, loss, optimizer, schedule, EMA and sampler, eager, one thread), for
+// several seeds each. Then measures, for every sampler, the exact W2 of n samples to one held-out
+// moons sample of the same n (the same reference set for both implementations and all seeds),
+// next to the noise floor W2(moons, moons), and prints mean ± std over the seeds, the ratio
+// flowc/PyTorch and the training wall-clock of both. Last line: `W2 ratio flowc/pytorch: X.XX`
+// (1-RF, 100 Euler steps), or a statement that PyTorch is not installed.
+//
+//   npm run anchor -- [--steps 10000] [--seeds 3] [--draws 5] [--skip-reflow] [--n 1000] [--cache DIR]
+//
+// At n = 1000 one W2 value is noisy (two samples of the moons themselves are 0.06 to 0.14 apart),
+// so each trained model's W2 is the mean over `--draws` sets of n samples from independent noise;
+// the ± is then the spread over seeds of those means.
+//
+// Seeds: seed s compiles the spec with initialization seed s and trains it with `seed: s` (data
+// and noise streams) and pairs(..., seed: s); seed 0 is the spec exactly as written. `--steps N`
+// trains every training for N steps with the cosine schedule spanning those N steps (as if the
+// spec said `steps: N`), in both implementations.
+
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { compile, type CompileResult } from "../compiler/compile.js";
+import { hasErrors, renderDiagnostics } from "../compiler/diagnostics/index.js";
+import type { DataSpec, SamplerRef } from "../compiler/artifacts/pipeline.js";
+import type { ManifestTraining } from "../compiler/artifacts/manifest.js";
+import { RandomStream } from "../compiler/artifacts/rng.js";
+import { Pipeline } from "../runtime/pipeline.js";
+import { drawPoints } from "../runtime/data/batches.js";
+import { wasserstein2 } from "../runtime/metrics/index.js";
+
+const SPEC = "specs/rectified-flow.flow";
+const SCRIPT = "bench/pytorch/rectified_flow_train.py";
+
+function option(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+function intOption(name: string, fallback: number | undefined, min: number): number | undefined {
+  const raw = option(name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} expects an integer of at least ${min}, got \`${raw}\``);
+  return n;
+}
+
+const seeds = intOption("seeds", 3, 1)!;
+const n = intOption("n", 1000, 2)!;
+const draws = intOption("draws", 5, 1)!;
+const stepsOverride = intOption("steps", undefined, 1);
+const skipReflow = process.argv.includes("--skip-reflow");
+const cacheOption = option("cache");
+
+/** A sampler of the spec, with the file name the PyTorch script writes its samples under. */
+interface SamplerRow {
+  readonly ref: SamplerRef;
+  readonly label: string;
+  readonly torchFile: string;
+  readonly reflow: boolean;
+}
+
+const SAMPLERS: readonly SamplerRow[] = [
+  { ref: { training: "rf1", graph: "rf1.euler", label: "rf1.euler" }, label: "1-RF, 100 Euler steps", torchFile: "rf1_euler100", reflow: false },
+  { ref: { training: "rf1", graph: "rf1.euler(steps=1)", label: "rf1.euler(steps: 1)" }, label: "1-RF, 1 Euler step", torchFile: "rf1_euler1", reflow: false },
+  { ref: { training: "rf2", graph: "rf2.euler(steps=1)", label: "rf2.euler(steps: 1)" }, label: "2-RF, 1 Euler step", torchFile: "rf2_euler1", reflow: true },
+  { ref: { training: "rf2", graph: "rf2.euler", label: "rf2.euler" }, label: "2-RF, 100 Euler steps", torchFile: "rf2_euler100", reflow: true },
+];
+const samplers = SAMPLERS.filter((s) => !skipReflow || !s.reflow);
+const trainings = skipReflow ? ["rf1"] : ["rf1", "rf2"];
+
+interface SeedResult {
+  readonly w2: Record<string, number>;
+  /** Training wall-clock seconds by training (undefined: reused from the cache). */
+  readonly seconds: Record<string, number | undefined>;
+  readonly pairsSeconds?: number;
+}
+
+/** The spec compiled with initialization seed `seed`, its trainings run with that seed and `steps`. */
+function compiledFor(seed: number): { compiled: CompileResult; steps: number } {
+  const compiled = compile({ entry: SPEC, seed });
+  if (hasErrors(compiled.diagnostics)) throw new Error(renderDiagnostics(compiled.diagnostics, (p) => compiled.sources.get(p)));
+  const manifest = compiled.manifest!;
+  const reseed = (data: DataSpec): DataSpec => (data.kind === "pairs" ? { ...data, seed } : data);
+  const patched: ManifestTraining[] = manifest.trainings.map((t) => {
+    const steps = stepsOverride ?? t.steps;
+    return { ...t, seed, steps, fastSteps: Math.min(t.fastSteps, steps), data: reseed(t.data) };
+  });
+  const steps = patched.find((t) => t.name === "rf1")!.steps;
+  return { compiled: { ...compiled, manifest: { ...manifest, trainings: patched } }, steps };
+}
+
+/** Measurement noise of seed s, draw j: seeds no training uses (pairs use seed s, the claims seed 0). */
+const sampleSeed = (seed: number, draw: number) => 1_000_003 + 1000 * seed + draw;
+
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+async function flowcSeed(seed: number, cacheDir: string, heldOut: Float32Array): Promise<SeedResult> {
+  const { compiled } = compiledFor(seed);
+  const started = new Map<string, number>();
+  const seconds: Record<string, number | undefined> = {};
+  const pipeline = new Pipeline({
+    spec: SPEC,
+    compiled,
+    cacheDir,
+    threads: 1,
+    compileSettings: { anchor: true, seed, steps: stepsOverride ?? null },
+    onTrainStart: (t, _steps, cached) => {
+      if (!cached) started.set(t.name, performance.now());
+    },
+    onTrainEnd: (t) => {
+      const start = started.get(t.name);
+      seconds[t.name] = start === undefined ? undefined : (performance.now() - start) / 1000;
+    },
+  });
+  await pipeline.trained("rf1");
+  let pairsSeconds: number | undefined;
+  if (!skipReflow) {
+    const rf2 = compiled.manifest!.trainings.find((t) => t.name === "rf2")!;
+    if (rf2.data.kind !== "pairs") throw new Error("rf2 no longer trains on generated pairs; update bench/anchor.ts");
+    const start = performance.now();
+    await pipeline.pairs(rf2.data);
+    pairsSeconds = (performance.now() - start) / 1000;
+    await pipeline.trained("rf2");
+  }
+  const w2: Record<string, number> = {};
+  for (const s of samplers) {
+    const values: number[] = [];
+    for (let j = 0; j < draws; j++) values.push(wasserstein2((await pipeline.sample(s.ref, n, sampleSeed(seed, j))).samples.data as Float32Array, heldOut, 2));
+    w2[s.label] = mean(values);
+  }
+  return { w2, seconds, pairsSeconds };
+}
+
+/** A Python with PyTorch and NumPy, if there is one. */
+function findPython(): string | undefined {
+  for (const python of ["python3", "/usr/bin/python3"]) {
+    try {
+      execFileSync(python, ["-c", "import torch, numpy"], { stdio: "ignore" });
+      return python;
+    } catch {
+      continue;
+    }
+  }
+  return undefined;
+}
+
+function torchSeed(python: string, seed: number, steps: number, dir: string, heldOut: Float32Array): SeedResult {
+  const out = join(dir, `pytorch-seed${seed}`);
+  mkdirSync(out, { recursive: true });
+  const args = [SCRIPT, "--out", out, "--seed", String(seed), "--steps", String(steps), "--n", String(n), "--draws", String(draws), "--threads", "1", ...(skipReflow ? ["--skip-reflow"] : [])];
+  execFileSync(python, args, {
+    env: { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const result = JSON.parse(readFileSync(join(out, "result.json"), "utf8")) as Record<string, number>;
+  const w2: Record<string, number> = {};
+  for (const s of samplers) {
+    const all = readNpy(join(out, `${s.torchFile}.npy`), 2);
+    if (all.length !== draws * n * 2) throw new Error(`${s.torchFile}.npy holds ${all.length / 2} samples, not ${draws} x ${n}`);
+    w2[s.label] = mean(Array.from({ length: draws }, (_, j) => wasserstein2(all.subarray(j * n * 2, (j + 1) * n * 2), heldOut, 2)));
+  }
+  return { w2, seconds: { rf1: result["rf1_seconds"], rf2: result["rf2_seconds"] }, pairsSeconds: result["pairs_seconds"] };
+}
+
+/** A float32 [rows, features] array from a .npy file (format 1.0 or 2.0, C order). */
+function readNpy(path: string, features: number): Float32Array {
+  const bytes = readFileSync(path);
+  if (bytes.toString("latin1", 0, 6) !== "\x93NUMPY") throw new Error(`${path} is not a .npy file`);
+  const major = bytes[6]!;
+  const headerLength = major === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
+  const start = major === 1 ? 10 : 12;
+  const header = bytes.toString("latin1", start, start + headerLength);
+  if (!header.includes("'<f4'") || header.includes("'fortran_order': True")) throw new Error(`${path}: expected little-endian float32 in C order, found ${header.trim()}`);
+  const data = bytes.subarray(start + headerLength);
+  const out = new Float32Array(data.byteLength / 4);
+  for (let i = 0; i < out.length; i++) out[i] = data.readFloatLE(4 * i);
+  if (out.length % features !== 0) throw new Error(`${path}: ${out.length} values are not rows of ${features}`);
+  return out;
+}
+
+function meanStd(xs: readonly number[]): { mean: number; std: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const std = xs.length > 1 ? Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1)) : 0;
+  return { mean, std };
+}
+
+function pm(xs: readonly number[], digits = 4): string {
+  if (xs.length === 0) return "n/a";
+  const { mean, std } = meanStd(xs);
+  return `${mean.toFixed(digits)} ± ${std.toFixed(digits)}`;
+}
+
+/** mean(a) / mean(b) ± its standard error over the seeds (first-order propagation). */
+function ratioText(a: readonly number[], b: readonly number[]): string {
+  const x = meanStd(a);
+  const y = meanStd(b);
+  const r = x.mean / y.mean;
+  if (a.length < 2 || b.length < 2) return r.toFixed(2);
+  const se = r * Math.sqrt((x.std / x.mean) ** 2 / a.length + (y.std / y.mean) ** 2 / b.length);
+  return `${r.toFixed(2)} ± ${se.toFixed(2)}`;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, k) => Math.max(...rows.map((r) => r[k]!.length)));
+  const line = (r: string[]) => r.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join("  ");
+  return [line(rows[0]!), widths.map((w) => "-".repeat(w)).join("  "), ...rows.slice(1).map(line)].join("\n");
+}
+
+async function main() {
+  const { steps } = compiledFor(0);
+  const moons: DataSpec = { kind: "toy", source: "toy.moons", args: { noise: 0.05 }, features: 2 };
+  const heldOut = drawPoints(moons, RandomStream.derive(0, "anchor:held-out moons"), n);
+  const floor = Array.from({ length: 10 }, (_, k) => wasserstein2(drawPoints(moons, RandomStream.derive(k, "anchor:second moons"), n), heldOut, 2));
+  const python = findPython();
+  const dir = cacheOption ?? mkdtempSync(join(tmpdir(), "flowc-anchor-"));
+  mkdirSync(dir, { recursive: true });
+  console.log(`anchor: ${SPEC}, ${trainings.join(" and ")}: ${steps} steps each (cosine over ${steps}), ${seeds} seed${seeds === 1 ? "" : "s"}; W2 of n = ${n} samples (mean of ${draws} draws per model) to one held-out moons sample of ${n}`);
+  console.log(`flowc: ONNX Runtime, 1 thread; pytorch: ${python ? `${python} (eager, 1 thread)` : "not installed"}; working directory ${dir}`);
+
+  const flowc: SeedResult[] = [];
+  const torch: SeedResult[] = [];
+  try {
+    for (let seed = 0; seed < seeds; seed++) {
+      const f = await flowcSeed(seed, join(dir, "flowc"), heldOut);
+      flowc.push(f);
+      console.log(`seed ${seed} flowc:   ${samplers.map((s) => `${s.ref.label} ${f.w2[s.label]!.toFixed(4)}`).join(", ")}; train ${trainings.map((t) => `${t} ${f.seconds[t]?.toFixed(0) ?? "cached"} s`).join(", ")}`);
+      if (python) {
+        const t = torchSeed(python, seed, steps, dir, heldOut);
+        torch.push(t);
+        console.log(`seed ${seed} pytorch: ${samplers.map((s) => `${s.ref.label} ${t.w2[s.label]!.toFixed(4)}`).join(", ")}; train ${trainings.map((x) => `${x} ${t.seconds[x]!.toFixed(0)} s`).join(", ")}`);
+      }
+    }
+  } finally {
+    if (cacheOption === undefined) rmSync(dir, { recursive: true, force: true });
+  }
+
+  const rows = [["sampler", "flowc W2", "pytorch W2", "flowc/pytorch"]];
+  for (const s of samplers) {
+    const fw = flowc.map((r) => r.w2[s.label]!);
+    const tw = torch.map((r) => r.w2[s.label]!);
+    rows.push([`${s.label} (${s.ref.label})`, pm(fw), pm(tw), tw.length ? ratioText(fw, tw) : "n/a"]);
+  }
+  rows.push([`noise floor W2(moons, moons), 10 draws`, pm(floor), pm(floor), ""]);
+  console.log(`\nW2 to the held-out moons (n = ${n}), mean ± std over ${seeds} seed${seeds === 1 ? "" : "s"} (each the mean of ${draws} draws); ratio ± its standard error:\n`);
+  console.log(table(rows));
+
+  const timeRows = [["training wall-clock (s)", "flowc", "pytorch", "flowc/pytorch"]];
+  for (const t of trainings) {
+    const ft = flowc.map((r) => r.seconds[t]).filter((x): x is number => x !== undefined);
+    const tt = torch.map((r) => r.seconds[t]).filter((x): x is number => x !== undefined);
+    timeRows.push([`${t} (${steps} steps)`, ft.length ? pm(ft, 1) : "cached", pm(tt, 1), ft.length && tt.length ? (meanStd(ft).mean / meanStd(tt).mean).toFixed(2) : "n/a"]);
+  }
+  if (!skipReflow) {
+    const fp = flowc.map((r) => r.pairsSeconds).filter((x): x is number => x !== undefined);
+    const tp = torch.map((r) => r.pairsSeconds).filter((x): x is number => x !== undefined);
+    timeRows.push(["reflow pairs (20,000 x 100 Euler)", pm(fp, 1), pm(tp, 1), fp.length && tp.length ? (meanStd(fp).mean / meanStd(tp).mean).toFixed(2) : "n/a"]);
+  }
+  console.log("");
+  console.log(table(timeRows));
+
+  if (!python) {
+    console.log("\nW2 ratio flowc/pytorch: n/a (PyTorch is not installed: apt-get install python3-torch)");
+    return;
+  }
+  const first = samplers[0]!.label;
+  const fw = flowc.map((r) => r.w2[first]!);
+  const tw = torch.map((r) => r.w2[first]!);
+  const ratio = meanStd(fw).mean / meanStd(tw).mean;
+  console.log(`\n${first}: flowc's W2 is ${ratio <= 1.1 ? "within" : "NOT within"} 10% of PyTorch's (ratio ${ratioText(fw, tw)}, ${ratio <= 1.1 ? "<=" : ">"} 1.10)`);
+  console.log(`W2 ratio flowc/pytorch: ${ratio.toFixed(2)}`);
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});

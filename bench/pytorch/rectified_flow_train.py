@@ -1,0 +1,172 @@
+"""The PyTorch twin of specs/rectified-flow.flow's trainings, for bench/anchor.
+
+Trains 1-rectified flow (and, unless --skip-reflow, 2-rectified flow on pairs of its sampler) the
+way flowc does for that spec, in PyTorch eager on one thread, and writes samples for bench/anchor
+to compare by W2 against flowc's. Everything is matched to flowc, not to a library default:
+
+  model      MLP (d + 1) -> width -> width -> width -> d, SiLU between layers (not after the last),
+             input concat(x, t[:, None]); nn.Linear's default init, U(-1/sqrt(fan_in), +...) for
+             weights and biases, which is std/nn.flow's `Linear` init. 2-RF starts from the same
+             initial weights as 1-RF (flowc initializes both trainings of the model `rf` from one
+             compile seed, so their initial values are identical).
+  data       two moons exactly as runtime/data/toy.ts: angle ~ U[0, pi), upper half with prob. 1/2,
+             (cos a, sin a) or (1 - cos a, 0.5 - sin a), plus N(0, 0.05^2) per coordinate; no
+             centering or scaling. 1-RF: x0 ~ N(0, I) independent of x1 (`independent(moons)`).
+             2-RF: batches drawn uniformly with replacement from 20,000 pairs (z0, z1) of 1-RF's
+             100-step Euler sampler with EMA weights (`pairs(rf1.euler, n: 20000)`).
+  loss       linear path x_t = t x1 + (1 - t) x0, t ~ U[0, 1), target x1 - x0; squared error summed
+             over the features and averaged over the batch (std/flow.flow `mse_loss`).
+  optimizer  torch.optim.Adam(lr 1e-3, betas (0.9, 0.999), eps 1e-8, no weight decay): the same
+             update as std/optim.flow `adam`.
+  schedule   lr at 1-based step k = lr * 0.5 (1 + cos(pi * min(1, k / steps))), no warm-up
+             (runtime/schedule.ts, warmup 0): the first step already uses a factor below 1 and the
+             last one uses 0. (torch's CosineAnnealingLR is one step behind this, so it is not used.)
+  EMA        ema <- 0.999 ema + 0.001 p after every optimizer step, on the updated weights, starting
+             from the initial weights, no bias correction (compiler/train/train-step.ts with
+             std/optim.flow `ema_update`). Samplers use the EMA weights.
+  sampler    x0 ~ N(0, I); Euler on the uniform grid i / steps, x <- x + h v(x, t_i).
+
+Writes to --out: rf1_euler100.npy, rf1_euler1.npy, rf2_euler1.npy, rf2_euler100.npy (float32
+[draws * n, 2]: `draws` sets of n samples from independent noise, one after the other) and
+result.json (training seconds, final losses, versions). Prints result.json's content as its last
+line.
+"""
+import argparse
+import json
+import math
+import os
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+
+def moons(n, noise=0.05):
+    angle = math.pi * torch.rand(n)
+    upper = torch.rand(n) < 0.5
+    x = torch.where(upper, torch.cos(angle), 1 - torch.cos(angle))
+    y = torch.where(upper, torch.sin(angle), 0.5 - torch.sin(angle))
+    return torch.stack([x, y], dim=1) + noise * torch.randn(n, 2)
+
+
+def mlp(d, width):
+    return torch.nn.Sequential(
+        torch.nn.Linear(d + 1, width), torch.nn.SiLU(),
+        torch.nn.Linear(width, width), torch.nn.SiLU(),
+        torch.nn.Linear(width, width), torch.nn.SiLU(),
+        torch.nn.Linear(width, d),
+    )
+
+
+def velocity(net, x, t):
+    return net(torch.cat([x, t[:, None]], dim=-1))
+
+
+def lr_factor(step, steps):
+    """runtime/schedule.ts `scheduleFactor` for "cosine" with warmup 0; `step` is 1-based."""
+    progress = min(1.0, max(0.0, step / max(1, steps)))
+    return 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def train(net, draw_pair, a):
+    """Trains `net` in place; returns (EMA weights as a state dict, seconds, last loss)."""
+    params = list(net.parameters())
+    ema = [p.detach().clone() for p in params]
+    opt = torch.optim.Adam(params, lr=a.lr, betas=(0.9, 0.999), eps=1e-8)
+    last = float("nan")
+    start = time.perf_counter()
+    for step in range(1, a.steps + 1):
+        for group in opt.param_groups:
+            group["lr"] = a.lr * lr_factor(step, a.steps)
+        x0, x1 = draw_pair(a.batch)
+        t = torch.rand(a.batch)
+        xt = t[:, None] * x1 + (1 - t[:, None]) * x0
+        loss = ((velocity(net, xt, t) - (x1 - x0)) ** 2).sum(-1).mean()
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            torch._foreach_mul_(ema, a.ema)
+            torch._foreach_add_(ema, params, alpha=1 - a.ema)
+        if step == a.steps:
+            last = loss.item()
+    seconds = time.perf_counter() - start
+    names = [name for name, _ in net.named_parameters()]
+    return dict(zip(names, ema)), seconds, last
+
+
+@torch.no_grad()
+def euler(net, x0, steps):
+    grid = [i / steps for i in range(steps + 1)]
+    x = x0
+    for i in range(steps):
+        x = x + (grid[i + 1] - grid[i]) * velocity(net, x, torch.full((x.shape[0],), grid[i]))
+    return x
+
+
+def with_weights(d, width, state):
+    net = mlp(d, width)
+    net.load_state_dict(state)
+    net.eval()
+    return net
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--out", required=True, help="directory for the samples and result.json")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=int, default=10000, help="training steps of each training (the cosine schedule spans them)")
+    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--width", type=int, default=256)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--ema", type=float, default=0.999)
+    p.add_argument("--pairs", type=int, default=20000, help="reflow pairs from 1-RF's 100-step Euler sampler")
+    p.add_argument("--n", type=int, default=1000, help="samples per set")
+    p.add_argument("--draws", type=int, default=1, help="sets of n samples written per sampler")
+    p.add_argument("--skip-reflow", action="store_true")
+    p.add_argument("--threads", type=int, default=1)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    os.makedirs(a.out, exist_ok=True)
+    d = 2
+
+    def save(name, x):
+        np.save(os.path.join(a.out, f"{name}.npy"), x.numpy().astype(np.float32))
+
+    net1 = mlp(d, a.width)
+    initial = {k: v.detach().clone() for k, v in net1.state_dict().items()}
+    ema1, seconds1, loss1 = train(net1, lambda b: (torch.randn(b, d), moons(b)), a)
+    rf1 = with_weights(d, a.width, ema1)
+    save("rf1_euler100", euler(rf1, torch.randn(a.draws * a.n, d), 100))
+    save("rf1_euler1", euler(rf1, torch.randn(a.draws * a.n, d), 1))
+    result = {"seed": a.seed, "steps": a.steps, "rf1_seconds": seconds1, "rf1_last_loss": loss1, "torch": torch.__version__, "threads": torch.get_num_threads()}
+
+    if not a.skip_reflow:
+        start = time.perf_counter()
+        z0 = torch.randn(a.pairs, d)
+        z1 = euler(rf1, z0, 100)
+        result["pairs_seconds"] = time.perf_counter() - start
+
+        def draw_pair(b):
+            k = torch.randint(0, a.pairs, (b,))
+            return z0[k], z1[k]
+
+        net2 = mlp(d, a.width)
+        net2.load_state_dict(initial)
+        ema2, seconds2, loss2 = train(net2, draw_pair, a)
+        rf2 = with_weights(d, a.width, ema2)
+        save("rf2_euler1", euler(rf2, torch.randn(a.draws * a.n, d), 1))
+        save("rf2_euler100", euler(rf2, torch.randn(a.draws * a.n, d), 100))
+        result.update({"rf2_seconds": seconds2, "rf2_last_loss": loss2})
+
+    with open(os.path.join(a.out, "result.json"), "w") as f:
+        json.dump(result, f)
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
