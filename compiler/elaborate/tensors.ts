@@ -39,7 +39,9 @@ export function castTensor(ctx: TensorCtx, t: TensorValue, dtype: DType, span: S
 export function dimTensor(ctx: TensorCtx, d: Dim, span: Span): TensorValue {
   let total: TensorValue | undefined;
   for (const [monomial, coeff] of d) {
-    let term: TensorValue = scalarConstant(ctx, coeff, "i32", span);
+    // coeff · s1 · s2 · …: the product of the symbols' run-time sizes, times the coefficient
+    // unless it is 1.
+    let term: TensorValue | undefined = coeff === 1 && monomial ? undefined : scalarConstant(ctx, coeff, "i32", span);
     if (monomial)
       for (const sym of monomial.split("*")) {
         const source = ctx.dimSource(sym);
@@ -48,9 +50,9 @@ export function dimTensor(ctx: TensorCtx, d: Dim, span: Span): TensorValue {
             help: "sizes used as values must appear in the shape of an input of the entry function",
           });
         const size = emitTensor(ctx, "dim", [source.value], { axis: source.axis }, span);
-        term = coeff === 1 ? size : emitTensor(ctx, "mul", [term.id, size.id], {}, span);
+        term = term ? emitTensor(ctx, "mul", [term.id, size.id], {}, span) : size;
       }
-    total = total ? emitTensor(ctx, "add", [total.id, term.id], {}, span) : term;
+    total = total ? emitTensor(ctx, "add", [total.id, term!.id], {}, span) : term;
   }
   return total ?? scalarConstant(ctx, 0, "i32", span);
 }
