@@ -2,8 +2,9 @@
 // Sinkhorn plan, run in the float64 reference interpreter (f32 constants fed as exact float64
 // inputs, as test/std-flow/flow.test.ts does). Oracles:
 //   - the weights' closed forms, written out here in float64;
-//   - a float64 log-domain Sinkhorn written here with the same update order (f from g, then g from
-//     f; POT's `sinkhorn_log`), which the unrolled graph must match iteration for iteration;
+//   - a float64 log-domain Sinkhorn written here with the same update order (per iteration g from
+//     f, then f from g, as POT's `sinkhorn_log`; then a last update of g), which the unrolled
+//     graph must match iteration for iteration;
 //   - the marginal constraints of the entropic plan (column sums exactly 1/M after the last
 //     update, row sums within a stated tolerance after enough iterations);
 //   - as ε → 0, the exact OT permutation of runtime/metrics/wasserstein.ts (`otPermutation`).
@@ -11,7 +12,10 @@
 
 import { describe, expect, it } from "vitest";
 import { compile, type CompileResult } from "../../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
+import {
+  hasErrors,
+  renderDiagnostics,
+} from "../../compiler/diagnostics/index.js";
 import type { Graph, GraphInput, Node } from "../../compiler/ir/graph.js";
 import { interpret } from "../../compiler/ir/interpret.js";
 import type { NDArray } from "../../compiler/ir/ndarray.js";
@@ -19,23 +23,42 @@ import { otPermutation } from "../../runtime/metrics/wasserstein.js";
 import { GraphSession } from "../../runtime/onnx.js";
 
 function compileText(text: string): CompileResult {
-  const result = compile({ entry: "test/std-flow/sinkhorn.flow", text, stage: "ir" });
-  if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
+  const result = compile({
+    entry: "test/std-flow/sinkhorn.flow",
+    text,
+    stage: "ir",
+  });
+  if (hasErrors(result.diagnostics))
+    throw new Error(
+      renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)),
+    );
   return result;
 }
 
 /** Runs `graph` in the interpreter with every f32 constant replaced by an input fed its float64 value. */
-function runExact(graph: Graph, feeds: Record<string, NDArray>): Record<string, NDArray> {
+function runExact(
+  graph: Graph,
+  feeds: Record<string, NDArray>,
+): Record<string, NDArray> {
   const nodes: Node[] = [];
   const inputs: GraphInput[] = [...graph.inputs];
   const constants: Record<string, NDArray> = {};
   for (const node of graph.nodes) {
     const value = node.attrs["value"];
     const shape = node.attrs["shape"];
-    if (node.op === "constant" && graph.values[node.outputs[0]!]!.dtype === "f32" && value instanceof Float64Array && Array.isArray(shape)) {
+    if (
+      node.op === "constant" &&
+      graph.values[node.outputs[0]!]!.dtype === "f32" &&
+      value instanceof Float64Array &&
+      Array.isArray(shape)
+    ) {
       const name = `exact.constant.${node.outputs[0]}`;
       inputs.push({ name, value: node.outputs[0]!, role: "input" });
-      constants[name] = { dtype: "f32", shape: [...(shape as number[])], data: Float64Array.from(value) };
+      constants[name] = {
+        dtype: "f32",
+        shape: [...(shape as number[])],
+        data: Float64Array.from(value),
+      };
     } else nodes.push(node);
   }
   return interpret({ ...graph, nodes, inputs }, { ...feeds, ...constants });
@@ -47,27 +70,48 @@ function graphOf(result: CompileResult, fn: string): Graph {
   return found.graph;
 }
 
-const array = (shape: number[], data: ArrayLike<number>): NDArray => ({ dtype: "f32", shape, data: Float64Array.from(data) });
+const array = (shape: number[], data: ArrayLike<number>): NDArray => ({
+  dtype: "f32",
+  shape,
+  data: Float64Array.from(data),
+});
 /** Values exactly representable in float32, so that float64 and float32 runs see the same inputs. */
 const filled = (shape: number[], f: (i: number) => number): NDArray =>
   array(
     shape,
-    Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => Math.fround(f(i))),
+    Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) =>
+      Math.fround(f(i)),
+    ),
   );
 
 /** |actual − expected| ≤ tol · max(floor, |expected|), element by element. */
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string, floor = 1): void {
+function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: number,
+  what: string,
+  floor = 1,
+): void {
   expect(actual.length, what).toBe(expected.length);
   for (let i = 0; i < expected.length; i++) {
     const scale = Math.max(floor, Math.abs(expected[i]!));
-    if (!(Math.abs(actual[i]! - expected[i]!) <= tol * scale)) throw new Error(`${what}[${i}]: ${actual[i]} vs ${expected[i]} (tol ${tol})`);
+    if (!(Math.abs(actual[i]! - expected[i]!) <= tol * scale))
+      throw new Error(
+        `${what}[${i}]: ${actual[i]} vs ${expected[i]} (tol ${tol})`,
+      );
   }
 }
 
 // ---- float64 references
 
 /** ||a_i − b_j||² for row-major [n, d] and [m, d]. */
-function costs(a: ArrayLike<number>, b: ArrayLike<number>, n: number, m: number, d: number): Float64Array {
+function costs(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  n: number,
+  m: number,
+  d: number,
+): Float64Array {
   const c = new Float64Array(n * m);
   for (let i = 0; i < n; i++)
     for (let j = 0; j < m; j++) {
@@ -88,19 +132,48 @@ const logSumExp = (xs: number[]): number => {
  * lse_i(f_i − C_ij/ε), f ← log(1/n) − lse_j(g_j − C_ij/ε); then a last g update. Returns the plan
  * exp(f_i + g_j − C_ij/ε).
  */
-function sinkhornReference(c: Float64Array, n: number, m: number, eps: number, iterations: number): Float64Array {
+function sinkhornReference(
+  c: Float64Array,
+  n: number,
+  m: number,
+  eps: number,
+  iterations: number,
+): Float64Array {
   let f = new Array<number>(n).fill(0);
-  const colUpdate = (): number[] => Array.from({ length: m }, (_, j) => -Math.log(m) - logSumExp(f.map((fi, i) => fi - c[i * m + j]! / eps)));
+  const colUpdate = (): number[] =>
+    Array.from(
+      { length: m },
+      (_, j) =>
+        -Math.log(m) - logSumExp(f.map((fi, i) => fi - c[i * m + j]! / eps)),
+    );
   for (let it = 0; it < iterations; it++) {
     const g = colUpdate();
-    f = Array.from({ length: n }, (_, i) => -Math.log(n) - logSumExp(g.map((gj, j) => gj - c[i * m + j]! / eps)));
+    f = Array.from(
+      { length: n },
+      (_, i) =>
+        -Math.log(n) - logSumExp(g.map((gj, j) => gj - c[i * m + j]! / eps)),
+    );
   }
   const g = colUpdate();
-  return Float64Array.from({ length: n * m }, (_, k) => Math.exp(f[Math.floor(k / m)]! + g[k % m]! - c[k]! / eps));
+  return Float64Array.from({ length: n * m }, (_, k) =>
+    Math.exp(f[Math.floor(k / m)]! + g[k % m]! - c[k]! / eps),
+  );
 }
 
-const rowSums = (p: ArrayLike<number>, n: number, m: number) => Array.from({ length: n }, (_, i) => Array.from({ length: m }, (_, j) => p[i * m + j]!).reduce((a, b) => a + b, 0));
-const colSums = (p: ArrayLike<number>, n: number, m: number) => Array.from({ length: m }, (_, j) => Array.from({ length: n }, (_, i) => p[i * m + j]!).reduce((a, b) => a + b, 0));
+const rowSums = (p: ArrayLike<number>, n: number, m: number) =>
+  Array.from({ length: n }, (_, i) =>
+    Array.from({ length: m }, (_, j) => p[i * m + j]!).reduce(
+      (a, b) => a + b,
+      0,
+    ),
+  );
+const colSums = (p: ArrayLike<number>, n: number, m: number) =>
+  Array.from({ length: m }, (_, j) =>
+    Array.from({ length: n }, (_, i) => p[i * m + j]!).reduce(
+      (a, b) => a + b,
+      0,
+    ),
+  );
 
 // ---- Gibbs weights
 
@@ -121,7 +194,8 @@ describe("W-CFM's Gibbs weights", () => {
   const x1 = filled([B, 3, 2], (i) => Math.cos(0.9 * i) * 2 - 0.5);
   const sq = Array.from({ length: B }, (_, b) => {
     let s = 0;
-    for (let k = 0; k < 6; k++) s += (x0.data[b * 6 + k]! - x1.data[b * 6 + k]!) ** 2;
+    for (let k = 0; k < 6; k++)
+      s += (x0.data[b * 6 + k]! - x1.data[b * 6 + k]!) ** 2;
     return s;
   });
   const meanOf = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -134,25 +208,52 @@ describe("W-CFM's Gibbs weights", () => {
     const w2 = sq.map((c) => Math.exp(-c / 4));
     const w1 = dist.map((c) => Math.exp(-c / 1.5));
     expectClose(out["output.2"]!.data, w2, 1e-14, "gibbs_weights p = 2, ε = 4");
-    expectClose(out["output.3"]!.data, w1, 1e-14, "gibbs_weights p = 1, ε = 1.5");
-    expectClose(out["output.4"]!.data, w2.map((w) => w / meanOf(w2)), 1e-13, "normalized_gibbs_weights p = 2");
+    expectClose(
+      out["output.3"]!.data,
+      w1,
+      1e-14,
+      "gibbs_weights p = 1, ε = 1.5",
+    );
+    expectClose(
+      out["output.4"]!.data,
+      w2.map((w) => w / meanOf(w2)),
+      1e-13,
+      "normalized_gibbs_weights p = 2",
+    );
     const w1b = dist.map((c) => Math.exp(-c / 0.5));
-    expectClose(out["output.5"]!.data, w1b.map((w) => w / meanOf(w1b)), 1e-13, "normalized_gibbs_weights p = 1");
+    expectClose(
+      out["output.5"]!.data,
+      w1b.map((w) => w / meanOf(w1b)),
+      1e-13,
+      "normalized_gibbs_weights p = 1",
+    );
     expect(meanOf(Array.from(out["output.4"]!.data))).toBeCloseTo(1, 14);
   });
 
   it("self-normalized weights stay finite where the raw weights underflow in float32 (c/ε ≫ 87)", async () => {
     const a = filled([3, 2], (i) => i);
     const b = filled([3, 2], (i) => -i);
-    const exported = compile({ entry: "test/std-flow/gibbs-ort.flow", text: GIBBS_SPEC });
+    const exported = compile({
+      entry: "test/std-flow/gibbs-ort.flow",
+      text: GIBBS_SPEC,
+    });
     const compiled = exported.graphs.find((g) => g.fn === "tiny")!;
     const session = await GraphSession.create(compiled.onnx!);
     try {
-      const f32 = (v: NDArray) => ({ dtype: "f32" as const, shape: v.shape, data: Float32Array.from(v.data) });
+      const f32 = (v: NDArray) => ({
+        dtype: "f32" as const,
+        shape: v.shape,
+        data: Float32Array.from(v.data),
+      });
       const got = await session.run({ x0: f32(a), x1: f32(b) });
       // costs 4, 52, 164 → c/ε = 400 ... 16400: exp underflows to 0 in float32.
       expect(Array.from(got["output.0"]!.data)).toEqual([0, 0, 0]);
-      expectClose(got["output.1"]!.data, [3, 0, 0], 1e-6, "normalized weights in float32");
+      expectClose(
+        got["output.1"]!.data,
+        [3, 0, 0],
+        1e-6,
+        "normalized weights in float32",
+      );
     } finally {
       await session.release();
     }
@@ -198,19 +299,41 @@ describe("log-domain Sinkhorn in the graph", () => {
   // A 6 × 7 problem (B ≠ M) with costs between about 1 and 20.
   const n = 6;
   const m = 7;
-  const a = filled([n, 3], (i) => Math.sin(1.3 * Math.floor(i / 3) + 0.2 * (i % 3)));
-  const b = filled([m, 3], (i) => 1.5 * Math.cos(0.7 * Math.floor(i / 3) * ((i % 3) + 1)) + 0.3);
+  const a = filled([n, 3], (i) =>
+    Math.sin(1.3 * Math.floor(i / 3) + 0.2 * (i % 3)),
+  );
+  const b = filled(
+    [m, 3],
+    (i) => 1.5 * Math.cos(0.7 * Math.floor(i / 3) * ((i % 3) + 1)) + 0.3,
+  );
   const C = costs(a.data, b.data, n, m, 3);
 
   it("the cost matrix is ||x0_i - x1_j||² (and ||x0_i - x1_j|| for power 1)", () => {
-    expectClose(runExact(graphOf(result, "costs"), { x0: a, x1: b })["output"]!.data, C, 1e-13, "cost_matrix");
-    expectClose(runExact(graphOf(result, "costs_p1"), { x0: a, x1: b })["output"]!.data, C.map(Math.sqrt), 1e-13, "cost_matrix p = 1");
+    expectClose(
+      runExact(graphOf(result, "costs"), { x0: a, x1: b })["output"]!.data,
+      C,
+      1e-13,
+      "cost_matrix",
+    );
+    expectClose(
+      runExact(graphOf(result, "costs_p1"), { x0: a, x1: b })["output"]!.data,
+      C.map(Math.sqrt),
+      1e-13,
+      "cost_matrix p = 1",
+    );
   });
 
   it("matches a float64 log-domain Sinkhorn iteration for iteration (1, 7, 200 iterations; ε = 1, 0.3)", () => {
     for (const c of SINKHORN_CASES) {
-      const got = runExact(graphOf(result, c.name), { x0: a, x1: b })["output"]!.data;
-      expectClose(got, sinkhornReference(C, n, m, c.eps, c.iterations), 1e-12, c.name, 1e-3);
+      const got = runExact(graphOf(result, c.name), { x0: a, x1: b })["output"]!
+        .data;
+      expectClose(
+        got,
+        sinkhornReference(C, n, m, c.eps, c.iterations),
+        1e-12,
+        c.name,
+        1e-3,
+      );
     }
   });
 
@@ -224,40 +347,71 @@ describe("log-domain Sinkhorn in the graph", () => {
       1e-14,
       "log plan",
     );
-    expectClose(Array.from(out["output.0"]!.data, Math.exp), sinkhornReference(C, n, m, 1.0, 7), 1e-12, "exp(log plan)", 1e-3);
+    expectClose(
+      Array.from(out["output.0"]!.data, Math.exp),
+      sinkhornReference(C, n, m, 1.0, 7),
+      1e-12,
+      "exp(log plan)",
+      1e-3,
+    );
   });
 
   it("marginals: columns sum to 1/M exactly after the last update; rows to 1/B within 1e-12 after 200 iterations at ε = 1 and ε = 0.3", () => {
     // Row error max_i |Σ_j π_ij - 1/B| measured (float64): 0.056 after 1 iteration, 5.6e-3 after
     // 7, 3e-17 after 200 at ε = 1; 4.6e-14 after 200 at ε = 0.3 (smaller ε converges more slowly).
-    const rowError = (p: ArrayLike<number>) => Math.max(...rowSums(p, n, m).map((s) => Math.abs(s - 1 / n)));
+    const rowError = (p: ArrayLike<number>) =>
+      Math.max(...rowSums(p, n, m).map((s) => Math.abs(s - 1 / n)));
     for (const c of SINKHORN_CASES) {
-      const p = runExact(graphOf(result, c.name), { x0: a, x1: b })["output"]!.data;
-      expectClose(colSums(p, n, m), new Array(m).fill(1 / m), 1e-13, `${c.name} column sums`);
+      const p = runExact(graphOf(result, c.name), { x0: a, x1: b })["output"]!
+        .data;
+      expectClose(
+        colSums(p, n, m),
+        new Array(m).fill(1 / m),
+        1e-13,
+        `${c.name} column sums`,
+      );
       expect(Array.from(p).every((v) => v >= 0)).toBe(true);
-      if (c.iterations >= 200) expect(rowError(p), `${c.name} row sums`).toBeLessThan(1e-12);
+      if (c.iterations >= 200)
+        expect(rowError(p), `${c.name} row sums`).toBeLessThan(1e-12);
     }
     // One iteration is far from converged here: the check above would not pass vacuously.
-    expect(rowError(runExact(graphOf(result, "eps1_it1"), { x0: a, x1: b })["output"]!.data)).toBeGreaterThan(1e-4);
+    expect(
+      rowError(
+        runExact(graphOf(result, "eps1_it1"), { x0: a, x1: b })["output"]!.data,
+      ),
+    ).toBeGreaterThan(1e-4);
   });
 
   // 8 points in 3-d whose exact OT permutation is unique with a margin: the second-best
   // permutation costs 0.218 more (in total squared distance; the optimum costs 7.70).
   const B = 8;
-  const x0 = filled([B, 3], (i) => 2 * Math.sin(1.3 * Math.floor(i / 3) + 0.9 * (i % 3) + 0.5));
+  const x0 = filled(
+    [B, 3],
+    (i) => 2 * Math.sin(1.3 * Math.floor(i / 3) + 0.9 * (i % 3) + 0.5),
+  );
   const shuffle = [3, 7, 0, 5, 1, 6, 2, 4];
   const x1 = filled([B, 3], (i) => {
     const row = Math.floor(i / 3);
     const k = i % 3;
-    return x0.data[shuffle[row]! * 3 + k]! + 0.4 * Math.cos(2.1 * row + 1.7 * k) + 0.5;
+    return (
+      x0.data[shuffle[row]! * 3 + k]! +
+      0.4 * Math.cos(2.1 * row + 1.7 * k) +
+      0.5
+    );
   });
-  const sigma = otPermutation(Float32Array.from(x0.data), Float32Array.from(x1.data), 3);
+  const sigma = otPermutation(
+    Float32Array.from(x0.data),
+    Float32Array.from(x1.data),
+    3,
+  );
   const Cb = costs(x0.data, x1.data, B, B, 3);
-  const otCost = Array.from(sigma).reduce((s, j, i) => s + Cb[i * B + j]!, 0) / B;
+  const otCost =
+    Array.from(sigma).reduce((s, j, i) => s + Cb[i * B + j]!, 0) / B;
   // Each annealing graph (plan, pair weights, barycentric target) runs once, for all tests.
   const annealed = new Map<string, Record<string, NDArray>>();
   const anneal = (name: string) => {
-    if (!annealed.has(name)) annealed.set(name, runExact(graphOf(result, name), { x0, x1 }));
+    if (!annealed.has(name))
+      annealed.set(name, runExact(graphOf(result, name), { x0, x1 }));
     return annealed.get(name)!;
   };
 
@@ -270,11 +424,17 @@ describe("log-domain Sinkhorn in the graph", () => {
     for (const c of ANNEAL) {
       const out = anneal(c.name);
       const p = out["output.0"]!.data;
-      const onPermutation = Math.min(...Array.from(sigma, (j, i) => B * p[i * B + j]!));
+      const onPermutation = Math.min(
+        ...Array.from(sigma, (j, i) => B * p[i * B + j]!),
+      );
       // (|·|: at ε = 0.01 the rows are not yet exact marginals after 300 iterations (error 3e-4),
       // so the plan is not quite feasible and its cost may fall slightly below the OT cost.)
-      const gap = Math.abs(Array.from(p).reduce((s, v, k) => s + v * Cb[k]!, 0) - otCost);
-      expect(onPermutation, `${c.name}: min_i B π_iσ(i)`).toBeGreaterThan(previousMass);
+      const gap = Math.abs(
+        Array.from(p).reduce((s, v, k) => s + v * Cb[k]!, 0) - otCost,
+      );
+      expect(onPermutation, `${c.name}: min_i B π_iσ(i)`).toBeGreaterThan(
+        previousMass,
+      );
       expect(gap, `${c.name}: |<π, C> - OT|`).toBeLessThan(previousGap);
       previousMass = onPermutation;
       previousGap = gap;
@@ -282,7 +442,9 @@ describe("log-domain Sinkhorn in the graph", () => {
       if (c.eps <= 0.3) {
         for (let i = 0; i < B; i++) {
           const row = Array.from({ length: B }, (_, j) => p[i * B + j]!);
-          expect(row.indexOf(Math.max(...row)), `${c.name} row ${i}`).toBe(sigma[i]);
+          expect(row.indexOf(Math.max(...row)), `${c.name} row ${i}`).toBe(
+            sigma[i],
+          );
         }
       }
     }
@@ -291,12 +453,18 @@ describe("log-domain Sinkhorn in the graph", () => {
   });
 
   it("the barycentric target tends to x1[σ(i)] as ε → 0", () => {
-    const matched = Array.from({ length: B * 3 }, (_, k) => x1.data[sigma[Math.floor(k / 3)]! * 3 + (k % 3)]!);
+    const matched = Array.from(
+      { length: B * 3 },
+      (_, k) => x1.data[sigma[Math.floor(k / 3)]! * 3 + (k % 3)]!,
+    );
     const errors = ANNEAL.map((c) => {
       const target = anneal(c.name)["output.2"]!.data;
-      return Math.max(...Array.from(target, (v, k) => Math.abs(v - matched[k]!)));
+      return Math.max(
+        ...Array.from(target, (v, k) => Math.abs(v - matched[k]!)),
+      );
     });
-    for (let k = 1; k < errors.length; k++) expect(errors[k]!, `${ANNEAL[k]!.name}`).toBeLessThan(errors[k - 1]!);
+    for (let k = 1; k < errors.length; k++)
+      expect(errors[k]!, `${ANNEAL[k]!.name}`).toBeLessThan(errors[k - 1]!);
     expect(errors[errors.length - 1]!).toBeLessThan(0.005);
   });
 
@@ -304,12 +472,28 @@ describe("log-domain Sinkhorn in the graph", () => {
     for (const c of ANNEAL) {
       const out = anneal(c.name);
       const p = out["output.0"]!.data;
-      expectClose(out["output.1"]!.data, Array.from({ length: B }, (_, i) => B * B * p[i * B + i]!), 1e-10, `${c.name} pair weights`, 1e-6);
+      expectClose(
+        out["output.1"]!.data,
+        Array.from({ length: B }, (_, i) => B * B * p[i * B + i]!),
+        1e-10,
+        `${c.name} pair weights`,
+        1e-6,
+      );
     }
     // ε → ∞: the plan is the independent coupling 1/B², every weight 1.
     const wide = runExact(graphOf(result, "wide"), { x0, x1 });
-    expectClose(wide["output.0"]!.data, new Array(B * B).fill(1 / (B * B)), 1e-4, "plan at ε = 1e6");
-    expectClose(wide["output.1"]!.data, new Array(B).fill(1), 1e-4, "pair weights at ε = 1e6");
+    expectClose(
+      wide["output.0"]!.data,
+      new Array(B * B).fill(1 / (B * B)),
+      1e-4,
+      "plan at ε = 1e6",
+    );
+    expectClose(
+      wide["output.1"]!.data,
+      new Array(B).fill(1),
+      1e-4,
+      "pair weights at ε = 1e6",
+    );
   });
 
   it("samples of any shape are compared as flat vectors (f32[B, 2, 3] as f32[B, 6])", () => {
@@ -317,9 +501,21 @@ describe("log-domain Sinkhorn in the graph", () => {
     const u = filled([n2, 2, 3], (i) => Math.sin(0.7 * i));
     const v = filled([n2, 2, 3], (i) => Math.cos(1.1 * i) + 0.2);
     const out = runExact(graphOf(result, "images"), { x0: u, x1: v });
-    const want = sinkhornReference(costs(u.data, v.data, n2, n2, 6), n2, n2, 2.0, 50);
+    const want = sinkhornReference(
+      costs(u.data, v.data, n2, n2, 6),
+      n2,
+      n2,
+      2.0,
+      50,
+    );
     expectClose(out["output.0"]!.data, want, 1e-12, "plan", 1e-3);
-    expectClose(out["output.1"]!.data, Array.from({ length: n2 }, (_, i) => n2 * n2 * want[i * n2 + i]!), 1e-11, "pair weights", 1e-3);
+    expectClose(
+      out["output.1"]!.data,
+      Array.from({ length: n2 }, (_, i) => n2 * n2 * want[i * n2 + i]!),
+      1e-11,
+      "pair weights",
+      1e-3,
+    );
     const bary = Array.from({ length: n2 * 6 }, (_, k) => {
       const i = Math.floor(k / 6);
       let s = 0;
@@ -337,7 +533,11 @@ describe("log-domain Sinkhorn in the graph", () => {
   // Graphs of 50 iterations (about 1,000 nodes): ONNX Runtime's session creation grows faster than
   // linearly with the unrolled graph (1.2 s for 50 iterations, 18 s for 200 here).
   it("float32 under ONNX Runtime agrees with the float64 interpreter", async () => {
-    const f32 = (v: NDArray) => ({ dtype: "f32" as const, shape: v.shape, data: Float32Array.from(v.data) });
+    const f32 = (v: NDArray) => ({
+      dtype: "f32" as const,
+      shape: v.shape,
+      data: Float32Array.from(v.data),
+    });
     const exported = compile({
       entry: "test/std-flow/sinkhorn-ort.flow",
       text: `
@@ -349,7 +549,10 @@ model sk {
 }
 `,
     });
-    if (hasErrors(exported.diagnostics)) throw new Error(renderDiagnostics(exported.diagnostics, (p) => exported.sources.get(p)));
+    if (hasErrors(exported.diagnostics))
+      throw new Error(
+        renderDiagnostics(exported.diagnostics, (p) => exported.sources.get(p)),
+      );
     for (const [fn, feeds] of [
       ["converged", { x0: a, x1: b }],
       ["weights", { x0, x1 }],
@@ -360,7 +563,14 @@ model sk {
       const session = await GraphSession.create(compiled.onnx!);
       try {
         const got = await session.run({ x0: f32(feeds.x0), x1: f32(feeds.x1) });
-        for (const [name, w] of Object.entries(want)) expectClose(got[name]!.data, w.data, 1e-3, `${fn} ${name}, ONNX Runtime vs interpreter`, 1e-2);
+        for (const [name, w] of Object.entries(want))
+          expectClose(
+            got[name]!.data,
+            w.data,
+            1e-3,
+            `${fn} ${name}, ONNX Runtime vs interpreter`,
+            1e-2,
+          );
       } finally {
         await session.release();
       }
