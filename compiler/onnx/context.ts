@@ -114,6 +114,12 @@ export class LowerContext {
     return this.node1(opType, [x], { axes, keepdims });
   }
 
+  /** A tensor of shape `dims` with every element `value`: one Expand of a scalar constant, shared. */
+  filled(value: number, dtype: OnnxElemType, dims: readonly Dim[]): string {
+    const key = `filled:${dtype}:${value}:${dims.map(dimToString).join(",")}`;
+    return this.cached(key, () => this.node1("Expand", [this.constant([value], dtype, []), this.shapeTensor(dims)]));
+  }
+
   /** Removes a leading axis of size 1 ([1] → scalar). */
   squeezeFirst(x: string): string {
     return this.node1("Squeeze", [x, this.int64s([0])]);

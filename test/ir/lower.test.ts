@@ -121,3 +121,31 @@ describe("graph outputs", () => {
     expect(() => lowerGraph(b.finish(), { paramsAs: "initializers" })).toThrow(/'K' is needed at run time/);
   });
 });
+
+describe("reduce_sum over leading axes", () => {
+  const opsOf = (model: Uint8Array) => onnx.ModelProto.decode(model).graph!.node!.map((n) => n.opType);
+  const sumOver = (shape: ReturnType<typeof dimSym>[], axes: number[], keepdims: boolean) => {
+    const b = new GraphBuilder("sum");
+    const x = b.input("x", tensorType("f32", shape), "input");
+    b.output("y", b.emit1("reduce_sum", [x], { axes, keepdims }));
+    return b.finish();
+  };
+
+  it("is a product with a row of ones when ONNX Runtime's column-sum fast path would not apply", async () => {
+    const graph = sumOver([dimSym("B"), dimConst(4)], [0], false);
+    const model = lowerGraph(graph, { paramsAs: "initializers" });
+    expect(opsOf(model)).toContain("MatMul");
+    expect(opsOf(model)).not.toContain("ReduceSum");
+    const feeds = { x: randomInput([9, 4], 3) };
+    expect(compareArrays((await runOnnx(model, feeds))["y"]!, interpret(graph, feeds)["y"]!)).toBeUndefined();
+  });
+
+  it("stays a ReduceSum over wide rows, over inner axes and for integers", () => {
+    expect(opsOf(lowerGraph(sumOver([dimSym("B"), dimConst(512)], [0], false), { paramsAs: "initializers" }))).toContain("ReduceSum");
+    expect(opsOf(lowerGraph(sumOver([dimConst(512), dimConst(4)], [0], false), { paramsAs: "initializers" }))).toContain("ReduceSum");
+    expect(opsOf(lowerGraph(sumOver([dimSym("B"), dimConst(4)], [1], false), { paramsAs: "initializers" }))).toContain("ReduceSum");
+    const b = new GraphBuilder("isum");
+    b.output("y", b.emit1("reduce_sum", [b.input("x", tensorType("i32", [dimSym("B"), dimConst(4)]), "input")], { axes: [0], keepdims: false }));
+    expect(opsOf(lowerGraph(b.finish(), { paramsAs: "initializers" }))).toContain("ReduceSum");
+  });
+});
