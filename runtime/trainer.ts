@@ -1,6 +1,7 @@
 // The training loop: runs the compiled train_step graph once per step, feeding it a batch, fresh
 // noise, the step number and the scheduled learning rate, and feeding every updated state output
-// back as the next step's input (the ONNX Runtime tensors themselves: no copies).
+// back as the next step's input. ONNX Runtime reads inputs in place; onnxruntime-node copies each
+// output into a new ArrayBuffer, and those tensors are what the next step reads.
 
 import * as ort from "onnxruntime-node";
 import { RandomStream, sample } from "../compiler/artifacts/rng.js";
@@ -31,6 +32,22 @@ export interface TrainerOptions {
   readonly lr?: number;
 }
 
+/**
+ * What each step feeds, resolved once from the manifest: the batch and the noise are drawn into
+ * the same buffers every step (ONNX Runtime reads inputs in place and is done with them when
+ * `run` returns), hyper-parameters are written into one-element tensors, and the state inputs
+ * take the outputs that update them.
+ */
+interface StepPlan {
+  readonly batch: { readonly name: string; readonly tensor: ort.Tensor; readonly data: Float32Array };
+  readonly noise: readonly { readonly input: ManifestTensor; readonly tensor: ort.Tensor; readonly data: Float32Array }[];
+  readonly hyper: readonly { readonly input: ManifestTensor; readonly tensor: ort.Tensor; readonly data: Float32Array }[];
+  /** Input names fed from `state`. */
+  readonly state: readonly string[];
+  /** [output, the input it updates]. */
+  readonly updates: readonly (readonly [string, string])[];
+}
+
 /** The live state of a run: everything needed to take the next step. */
 export class Trainer {
   private constructor(
@@ -43,6 +60,7 @@ export class Trainer {
     /** Number of steps completed. */
     public step: number,
     private readonly options: TrainerOptions,
+    private readonly plan: StepPlan,
   ) {}
 
   static async create(
@@ -55,6 +73,7 @@ export class Trainer {
   ): Promise<Trainer> {
     const source = TOY_SOURCES[training.data.source];
     if (!source) throw new RunError(`unknown data source ${training.data.source}`);
+    const plan = stepPlan(graph, training);
     const session = await GraphSession.create(onnx, { threads: options.threads ?? 1 });
     const state = new Map<string, ort.Tensor>();
     for (const out of graph.outputs) {
@@ -66,47 +85,31 @@ export class Trainer {
     const streams = resume
       ? { data: RandomStream.fromState(resume.rng["data"]!), noise: RandomStream.fromState(resume.rng["noise"]!) }
       : { data: RandomStream.derive(training.seed, "data"), noise: RandomStream.derive(training.seed, "noise") };
-    return new Trainer(session, graph, training, state, streams, resume?.step ?? 0, options);
+    return new Trainer(session, graph, training, state, streams, resume?.step ?? 0, options, plan);
   }
 
   /** Takes one optimizer step; returns its loss. Stops with a TrainingError on NaN or Inf. */
   async next(): Promise<StepReport> {
     const stepNumber = this.step + 1;
+    const { batch, noise, hyper, state, updates } = this.plan;
     const feeds: Record<string, ort.Tensor> = {};
-    const sizes: Record<string, number> = {};
-    const batchInput = this.graph.inputs.find((i) => i.role === "input");
-    if (!batchInput) throw new RunError("the loss takes no batch input: declare the data it receives, e.g. `loss (x1: f32[B, 2]) { ... }`");
-    const batch = this.batch(batchInput, sizes);
-    feeds[batchInput.name] = batch;
-    for (const input of this.graph.inputs) {
-      if (input.role === "noise") {
-        const shape = concreteSizes(input.shape, sizes, this.training.batch);
-        const count = shape.reduce((a, b) => a * b, 1);
-        feeds[input.name] = new ort.Tensor("float32", sample(this.streams.noise, input.noise!.distribution, input.noise!.args, count), shape);
-      } else if (input.role === "hyper") {
-        feeds[input.name] = new ort.Tensor("float32", Float32Array.of(this.hyperValue(input, stepNumber)), []);
-      } else if (this.state.has(input.name)) {
-        feeds[input.name] = this.state.get(input.name)!;
-      } else if (input !== batchInput) {
-        throw new RunError(`the training graph input ${input.name} (${input.role}) has no value: losses may take one batch input only`);
-      }
+    TOY_SOURCES[this.training.data.source]!(this.streams.data, this.training.batch, this.training.data.args as Record<string, number>, batch.data);
+    feeds[batch.name] = batch.tensor;
+    for (const n of noise) {
+      sample(this.streams.noise, n.input.noise!.distribution, n.input.noise!.args, n.data.length, n.data);
+      feeds[n.input.name] = n.tensor;
     }
+    for (const h of hyper) {
+      h.data[0] = this.hyperValue(h.input, stepNumber);
+      feeds[h.input.name] = h.tensor;
+    }
+    for (const name of state) feeds[name] = this.state.get(name)!;
     const outputs = await this.session.runTensors(feeds);
     const loss = (outputs["loss"]!.data as Float32Array)[0]!;
     if (!Number.isFinite(loss)) throw new TrainingError(`the loss is ${loss} at step ${stepNumber}${this.firstNonFinite(outputs)}`, stepNumber);
-    for (const out of this.graph.outputs) if (out.updates) this.state.set(out.updates, outputs[out.name]!);
+    for (const [output, input] of updates) this.state.set(input, outputs[output]!);
     this.step = stepNumber;
     return { step: stepNumber, loss };
-  }
-
-  private batch(input: ManifestTensor, sizes: Record<string, number>): ort.Tensor {
-    const [rows, features] = input.shape;
-    if (input.shape.length !== 2 || typeof rows !== "string" || typeof features !== "number")
-      throw new RunError(`the loss takes ${input.name}: ${input.dtype}[${input.shape.join(", ")}], but ${this.training.data.source} gives f32[B, 2]`);
-    sizes[rows] = this.training.batch;
-    const data = TOY_SOURCES[this.training.data.source]!(this.streams.data, this.training.batch, this.training.data.args as Record<string, number>);
-    if (features !== 2 || input.dtype !== "f32") throw new RunError(`the loss takes ${input.name}: ${input.dtype}[${input.shape.join(", ")}], but ${this.training.data.source} gives f32[B, 2]`);
-    return new ort.Tensor("float32", data, [this.training.batch, 2]);
   }
 
   private hyperValue(input: ManifestTensor, step: number): number {
@@ -142,4 +145,39 @@ export class Trainer {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** Resolves what `Trainer.next` feeds; throws a RunError for inputs the training cannot fill. */
+function stepPlan(graph: ManifestGraph, training: ManifestTraining): StepPlan {
+  const batchInput = graph.inputs.find((i) => i.role === "input");
+  if (!batchInput) throw new RunError("the loss takes no batch input: declare the data it receives, e.g. `loss (x1: f32[B, 2]) { ... }`");
+  const [rows, features] = batchInput.shape;
+  if (batchInput.shape.length !== 2 || typeof rows !== "string" || features !== 2 || batchInput.dtype !== "f32")
+    throw new RunError(`the loss takes ${batchInput.name}: ${batchInput.dtype}[${batchInput.shape.join(", ")}], but ${training.data.source} gives f32[B, 2]`);
+  const sizes: Record<string, number> = { [rows]: training.batch };
+  const batchData = new Float32Array(training.batch * 2);
+  const plan = {
+    batch: { name: batchInput.name, data: batchData, tensor: new ort.Tensor("float32", batchData, [training.batch, 2]) },
+    noise: [] as StepPlan["noise"][number][],
+    hyper: [] as StepPlan["hyper"][number][],
+    state: [] as string[],
+    updates: graph.outputs.filter((o) => o.updates).map((o) => [o.name, o.updates!] as const),
+  };
+  const updated = new Set(plan.updates.map(([, input]) => input));
+  for (const input of graph.inputs) {
+    if (input === batchInput) continue;
+    if (input.role === "noise") {
+      const shape = concreteSizes(input.shape, sizes, training.batch);
+      const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+      plan.noise.push({ input, data, tensor: new ort.Tensor("float32", data, shape) });
+    } else if (input.role === "hyper") {
+      const data = new Float32Array(1);
+      plan.hyper.push({ input, data, tensor: new ort.Tensor("float32", data, []) });
+    } else if (updated.has(input.name)) {
+      plan.state.push(input.name);
+    } else {
+      throw new RunError(`the training graph input ${input.name} (${input.role}) has no value: losses may take one batch input only`);
+    }
+  }
+  return plan;
 }

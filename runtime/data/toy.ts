@@ -5,11 +5,11 @@
 
 import type { RandomStream } from "../../compiler/artifacts/rng.js";
 
-export type ToySampler = (stream: RandomStream, n: number, args: Readonly<Record<string, number>>) => Float32Array;
+/** Draws n points into `out` (n * 2 values; a new array when absent) and returns it. */
+export type ToySampler = (stream: RandomStream, n: number, args: Readonly<Record<string, number>>, out?: Float32Array) => Float32Array;
 
-const moons: ToySampler = (stream, n, args) => {
+const moons: ToySampler = (stream, n, args, out = new Float32Array(n * 2)) => {
   const noise = args["noise"] ?? 0.05;
-  const out = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {
     const angle = Math.PI * stream.uniform();
     const upper = stream.uniform() < 0.5;
@@ -21,10 +21,9 @@ const moons: ToySampler = (stream, n, args) => {
   return out;
 };
 
-const gaussians8: ToySampler = (stream, n, args) => {
+const gaussians8: ToySampler = (stream, n, args, out = new Float32Array(n * 2)) => {
   const radius = args["radius"] ?? 2;
   const std = args["std"] ?? 0.02;
-  const out = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {
     const k = Math.floor(stream.uniform() * 8);
     out[2 * i] = radius * Math.cos((k * Math.PI) / 4) + std * stream.normal();
@@ -33,8 +32,7 @@ const gaussians8: ToySampler = (stream, n, args) => {
   return out;
 };
 
-const checkerboard: ToySampler = (stream, n) => {
-  const out = new Float32Array(n * 2);
+const checkerboard: ToySampler = (stream, n, _args, out = new Float32Array(n * 2)) => {
   for (let i = 0; i < n; i++) {
     const x1 = stream.uniform() * 4 - 2;
     const x2 = stream.uniform() - (stream.uniform() < 0.5 ? 0 : 2) + (((Math.floor(x1) % 2) + 2) % 2);
@@ -44,9 +42,8 @@ const checkerboard: ToySampler = (stream, n) => {
   return out;
 };
 
-const spirals: ToySampler = (stream, n, args) => {
+const spirals: ToySampler = (stream, n, args, out = new Float32Array(n * 2)) => {
   const noise = args["noise"] ?? 0.05;
-  const out = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {
     const t = Math.sqrt(stream.uniform()) * 3 * Math.PI;
     const sign = stream.uniform() < 0.5 ? 1 : -1;
@@ -56,9 +53,8 @@ const spirals: ToySampler = (stream, n, args) => {
   return out;
 };
 
-const rings: ToySampler = (stream, n, args) => {
+const rings: ToySampler = (stream, n, args, out = new Float32Array(n * 2)) => {
   const noise = args["noise"] ?? 0.05;
-  const out = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {
     const radius = 0.5 * (1 + Math.floor(stream.uniform() * 4));
     const angle = 2 * Math.PI * stream.uniform();
