@@ -1,11 +1,12 @@
 // The training loop: runs the compiled train_step graph once per step, feeding it a batch, fresh
 // noise, the step number and the scheduled learning rate, and feeding every updated state output
-// back as the next step's input (the ONNX Runtime tensors themselves: no copies).
+// back as the next step's input. ONNX Runtime reads inputs in place; onnxruntime-node copies each
+// output into a new ArrayBuffer, and those tensors are what the next step reads.
 
 import * as ort from "onnxruntime-node";
 import { RandomStream, sample } from "../compiler/artifacts/rng.js";
 import type { ManifestGraph, ManifestTensor, ManifestTraining } from "../compiler/artifacts/manifest.js";
-import type { BatchSource } from "./data/batches.js";
+import { allocateBatch, type BatchArray, type BatchSource } from "./data/batches.js";
 import { concreteSizes } from "./inputs.js";
 import { fromOrt, GraphSession, toOrt, type HostTensor } from "./onnx.js";
 import { RunError } from "./errors.js";
@@ -31,6 +32,23 @@ export interface TrainerOptions {
   readonly lr?: number;
 }
 
+/**
+ * What each step feeds, resolved once from the manifest: the batch and the noise are drawn into
+ * the same buffers every step (ONNX Runtime reads inputs in place and is done with them when
+ * `run` returns), hyper-parameters are written into one-element tensors, and the state inputs
+ * take the outputs that update them.
+ */
+interface StepPlan {
+  /** The loss's batch inputs, in the order of the data's tensors. */
+  readonly batch: { readonly names: readonly string[]; readonly tensors: readonly ort.Tensor[]; readonly data: readonly BatchArray[] };
+  readonly noise: readonly { readonly input: ManifestTensor; readonly tensor: ort.Tensor; readonly data: Float32Array }[];
+  readonly hyper: readonly { readonly input: ManifestTensor; readonly tensor: ort.Tensor; readonly data: Float32Array }[];
+  /** Input names fed from `state`. */
+  readonly state: readonly string[];
+  /** [output, the input it updates]. */
+  readonly updates: readonly (readonly [string, string])[];
+}
+
 /** The live state of a run: everything needed to take the next step. */
 export class Trainer {
   private constructor(
@@ -44,6 +62,7 @@ export class Trainer {
     /** Number of steps completed. */
     public step: number,
     private readonly options: TrainerOptions,
+    private readonly plan: StepPlan,
   ) {}
 
   static async create(
@@ -55,9 +74,7 @@ export class Trainer {
     options: TrainerOptions = {},
     resume?: { step: number; rng: Readonly<Record<string, number[]>> },
   ): Promise<Trainer> {
-    const batchInputs = graph.inputs.filter((i) => i.role === "input");
-    if (batchInputs.length !== batches.tensors.length)
-      throw new RunError(`the loss takes ${batchInputs.length} batch tensor(s) but the data gives ${batches.tensors.length}`);
+    const plan = stepPlan(graph, training, batches);
     const session = await GraphSession.create(onnx, { threads: options.threads ?? 1 });
     const state = new Map<string, ort.Tensor>();
     for (const out of graph.outputs) {
@@ -69,48 +86,31 @@ export class Trainer {
     const streams = resume
       ? { data: RandomStream.fromState(resume.rng["data"]!), noise: RandomStream.fromState(resume.rng["noise"]!) }
       : { data: RandomStream.derive(training.seed, "data"), noise: RandomStream.derive(training.seed, "noise") };
-    return new Trainer(session, graph, training, state, streams, batches, resume?.step ?? 0, options);
+    return new Trainer(session, graph, training, state, streams, batches, resume?.step ?? 0, options, plan);
   }
 
   /** Takes one optimizer step; returns its loss. Stops with a TrainingError on NaN or Inf. */
   async next(): Promise<StepReport> {
     const stepNumber = this.step + 1;
+    const { batch, noise, hyper, state, updates } = this.plan;
     const feeds: Record<string, ort.Tensor> = {};
-    const sizes: Record<string, number> = {};
-    const batchInputs = this.graph.inputs.filter((i) => i.role === "input");
-    this.batch(batchInputs, sizes).forEach((t, k) => (feeds[batchInputs[k]!.name] = t));
-    for (const input of this.graph.inputs) {
-      if (input.role === "noise") {
-        const shape = concreteSizes(input.shape, sizes, this.training.batch);
-        const count = shape.reduce((a, b) => a * b, 1);
-        feeds[input.name] = new ort.Tensor("float32", sample(this.streams.noise, input.noise!.distribution, input.noise!.args, count), shape);
-      } else if (input.role === "hyper") {
-        feeds[input.name] = new ort.Tensor("float32", Float32Array.of(this.hyperValue(input, stepNumber)), []);
-      } else if (this.state.has(input.name)) {
-        feeds[input.name] = this.state.get(input.name)!;
-      } else if (input.role !== "input") {
-        throw new RunError(`the training graph input ${input.name} (${input.role}) has no value`);
-      }
+    this.batches.fill(this.streams.data, this.training.batch, batch.data);
+    batch.names.forEach((name, k) => (feeds[name] = batch.tensors[k]!));
+    for (const n of noise) {
+      sample(this.streams.noise, n.input.noise!.distribution, n.input.noise!.args, n.data.length, n.data);
+      feeds[n.input.name] = n.tensor;
     }
+    for (const h of hyper) {
+      h.data[0] = this.hyperValue(h.input, stepNumber);
+      feeds[h.input.name] = h.tensor;
+    }
+    for (const name of state) feeds[name] = this.state.get(name)!;
     const outputs = await this.session.runTensors(feeds);
     const loss = (outputs["loss"]!.data as Float32Array)[0]!;
     if (!Number.isFinite(loss)) throw new TrainingError(`the loss is ${loss} at step ${stepNumber}${this.firstNonFinite(outputs)}`, stepNumber);
-    for (const out of this.graph.outputs) if (out.updates) this.state.set(out.updates, outputs[out.name]!);
+    for (const [output, input] of updates) this.state.set(input, outputs[output]!);
     this.step = stepNumber;
     return { step: stepNumber, loss };
-  }
-
-  /** Draws the next batch; the loss's batch inputs are [B, features] (checked by the compiler). */
-  private batch(inputs: readonly ManifestTensor[], sizes: Record<string, number>): ort.Tensor[] {
-    const batch = this.training.batch;
-    for (const input of inputs) {
-      const [rows] = input.shape;
-      if (typeof rows === "string") sizes[rows] = batch;
-    }
-    return this.batches.next(this.streams.data, batch).map((data, k) => {
-      const t = this.batches.tensors[k]!;
-      return t.dtype === "f32" ? new ort.Tensor("float32", data as Float32Array, [batch, t.features]) : new ort.Tensor("int32", data as Int32Array, [batch]);
-    });
   }
 
   private hyperValue(input: ManifestTensor, step: number): number {
@@ -146,4 +146,47 @@ export class Trainer {
   async release(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** Resolves what `Trainer.next` feeds; throws a RunError for inputs the training cannot fill. */
+function stepPlan(graph: ManifestGraph, training: ManifestTraining, batches: BatchSource): StepPlan {
+  // The compiler checks the loss's batch inputs against the data's tensors (E0705): points
+  // [B, features], classes [B].
+  const batchInputs = graph.inputs.filter((i) => i.role === "input");
+  if (batchInputs.length !== batches.tensors.length)
+    throw new RunError(`the loss takes ${batchInputs.length} batch tensor(s) but the data gives ${batches.tensors.length}`);
+  const sizes: Record<string, number> = {};
+  for (const input of batchInputs) {
+    const [rows] = input.shape;
+    if (typeof rows === "string") sizes[rows] = training.batch;
+  }
+  const data = allocateBatch(batches.tensors, training.batch);
+  const tensors = data.map((array, k) => {
+    const t = batches.tensors[k]!;
+    return t.dtype === "f32" ? new ort.Tensor("float32", array as Float32Array, [training.batch, t.features]) : new ort.Tensor("int32", array as Int32Array, [training.batch]);
+  });
+  const plan = {
+    batch: { names: batchInputs.map((i) => i.name), data, tensors },
+    noise: [] as StepPlan["noise"][number][],
+    hyper: [] as StepPlan["hyper"][number][],
+    state: [] as string[],
+    updates: graph.outputs.filter((o) => o.updates).map((o) => [o.name, o.updates!] as const),
+  };
+  const updated = new Set(plan.updates.map(([, input]) => input));
+  for (const input of graph.inputs) {
+    if (input.role === "input") continue;
+    if (input.role === "noise") {
+      const shape = concreteSizes(input.shape, sizes, training.batch);
+      const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
+      plan.noise.push({ input, data, tensor: new ort.Tensor("float32", data, shape) });
+    } else if (input.role === "hyper") {
+      const data = new Float32Array(1);
+      plan.hyper.push({ input, data, tensor: new ort.Tensor("float32", data, []) });
+    } else if (updated.has(input.name)) {
+      plan.state.push(input.name);
+    } else {
+      throw new RunError(`the training graph input ${input.name} (${input.role}) has no value`);
+    }
+  }
+  return plan;
 }

@@ -52,9 +52,8 @@ export class RandomStream {
   }
 }
 
-/** Draws `count` values of a named distribution (the ones `~` and initializers accept). */
-export function sample(stream: RandomStream, distribution: string, args: Readonly<Record<string, number>>, count: number): Float32Array {
-  const out = new Float32Array(count);
+/** Draws `count` values of a named distribution (the ones `~` and initializers accept), into `out` when given. */
+export function sample(stream: RandomStream, distribution: string, args: Readonly<Record<string, number>>, count: number, out: Float32Array = new Float32Array(count)): Float32Array {
   switch (distribution) {
     case "normal": {
       const mean = args["mean"] ?? 0;

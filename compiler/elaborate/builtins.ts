@@ -75,6 +75,7 @@ const MATH: Record<string, ((x: number) => number) | undefined> = {
   cosh: Math.cosh,
   asinh: Math.asinh,
   sigmoid: (x) => 1 / (1 + Math.exp(-x)),
+  silu: (x) => x / (1 + Math.exp(-x)),
   erf: undefined,
   floor: Math.floor,
   ceil: Math.ceil,

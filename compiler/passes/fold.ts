@@ -19,9 +19,10 @@
 //    holds the exact result of the float32 operands (or rounds it with 53 ≥ 2·24 + 2 bits, which
 //    makes the second rounding to float32 innocuous), so the folded value is bit-identical to the
 //    correctly rounded float32 result IEEE 754 prescribes.
-//  - pow, exp, log, trig and hyperbolic functions, sigmoid, erf: the folded value is the float64
-//    result rounded once, i.e. (nearly always) the correctly rounded float32; ONNX Runtime's float32
-//    kernels are not correctly rounded and may differ by an ulp or two (relative ≈ 1e-7).
+//  - pow, exp, log, trig and hyperbolic functions, sigmoid, silu, erf: the folded value is the
+//    float64 result rounded once, i.e. (nearly always) the correctly rounded float32; ONNX
+//    Runtime's float32 kernels are not correctly rounded and may differ by an ulp or two
+//    (relative ≈ 1e-7).
 //  - reductions, matmul, cumsum, softmax/log_softmax: float64 accumulation rounded once is more
 //    accurate than a float32 accumulation; they differ by the float32 accumulation error.
 // Against the float64 reference interpreter, a folded f32 value differs from the unfolded graph's

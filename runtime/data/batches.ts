@@ -17,19 +17,37 @@ export interface GeneratedPairs {
   readonly features: number;
 }
 
+export type BatchArray = Float32Array | Int32Array;
+
 export interface BatchSource {
   /** The tensors of a batch, in order: points f32[batch, features] or classes i32[batch]. */
   readonly tensors: readonly BatchTensor[];
-  /** Draws one batch: one array per tensor, row-major. */
-  next(stream: RandomStream, batch: number): (Float32Array | Int32Array)[];
+  /** Draws one batch into new arrays: one per tensor, row-major. */
+  next(stream: RandomStream, batch: number): BatchArray[];
+  /**
+   * Draws one batch into `out` (one array per tensor, sized for `batch`), the same draws as
+   * `next`: the trainer reuses its input buffers every step instead of allocating new ones.
+   */
+  fill(stream: RandomStream, batch: number, out: readonly BatchArray[]): void;
 }
 
 /** `pairs` supplies the generated pairs of a `pairs` source (they are made before training starts). */
 export function batchSource(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" }>) => GeneratedPairs): BatchSource {
-  return { tensors: dataTensors(spec), next: drawer(spec, pairs) };
+  const tensors = dataTensors(spec);
+  const fill = filler(spec, pairs);
+  return { tensors, fill, next: (stream, batch) => {
+    const out = allocateBatch(tensors, batch);
+    fill(stream, batch, out);
+    return out;
+  } };
 }
 
-type Drawer = (stream: RandomStream, batch: number) => (Float32Array | Int32Array)[];
+/** One array per tensor, sized for `batch` rows. */
+export function allocateBatch(tensors: readonly BatchTensor[], batch: number): BatchArray[] {
+  return tensors.map((t) => (t.dtype === "f32" ? new Float32Array(batch * t.features) : new Int32Array(batch)));
+}
+
+type Filler = (stream: RandomStream, batch: number, out: readonly BatchArray[]) => void;
 
 function toySampler(spec: Extract<DataSpec, { kind: "toy" }>) {
   const source = TOY_SOURCES[spec.source];
@@ -37,48 +55,53 @@ function toySampler(spec: Extract<DataSpec, { kind: "toy" }>) {
   return source;
 }
 
-function drawer(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" }>) => GeneratedPairs): Drawer {
+function filler(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" }>) => GeneratedPairs): Filler {
   switch (spec.kind) {
     case "toy": {
       const source = toySampler(spec);
-      return (stream, batch) => [source(stream, batch, spec.args as Record<string, number>)];
+      const args = spec.args as Record<string, number>;
+      return (stream, batch, [points]) => void source(stream, batch, args, undefined, points as Float32Array);
     }
     case "labeled": {
       const source = toySampler(spec.data);
-      return (stream, batch) => {
-        const labels = new Int32Array(batch);
-        return [source(stream, batch, spec.data.args as Record<string, number>, labels), labels];
-      };
+      const args = spec.data.args as Record<string, number>;
+      return (stream, batch, [points, labels]) => void source(stream, batch, args, labels as Int32Array, points as Float32Array);
     }
     case "coupling": {
-      const inner = drawer(spec.data, pairs);
+      const inner = filler(spec.data, pairs);
+      const innerTensors = dataTensors(spec.data);
       const d = spec.data.kind === "toy" ? spec.data.features : spec.data.data.features;
-      return (stream, batch) => {
-        const [x1, ...rest] = inner(stream, batch) as [Float32Array, ...Int32Array[]];
-        const x0 = new Float32Array(batch * d);
-        for (let i = 0; i < x0.length; i++) x0[i] = stream.normal();
-        if (spec.coupling === "independent") return [x0, x1, ...rest];
-        // Minibatch OT: x0[i] is paired with x1[σ(i)] (and its class), σ minimising the total
-        // squared distance.
-        const sigma = otPermutation(x0, x1, d);
-        const matched = new Float32Array(x1.length);
-        for (let i = 0; i < batch; i++) matched.set(x1.subarray(sigma[i]! * d, (sigma[i]! + 1) * d), i * d);
-        const classes = rest.map((labels) => Int32Array.from(sigma, (j) => labels[j]!));
-        return [x0, matched, ...classes];
+      // Minibatch OT draws the data into scratch buffers, then writes them permuted into `out`.
+      let scratch: BatchArray[] = [];
+      return (stream, batch, out) => {
+        const [x0, x1, ...classes] = out as [Float32Array, Float32Array, ...Int32Array[]];
+        if (spec.coupling === "independent") {
+          inner(stream, batch, [x1, ...classes]);
+          for (let i = 0; i < batch * d; i++) x0[i] = stream.normal();
+          return;
+        }
+        if (scratch[0]?.length !== batch * d) scratch = allocateBatch(innerTensors, batch);
+        inner(stream, batch, scratch);
+        for (let i = 0; i < batch * d; i++) x0[i] = stream.normal();
+        // x0[i] is paired with x1[σ(i)] (and its class), σ minimising the total squared distance.
+        const [drawn, ...labels] = scratch as [Float32Array, ...Int32Array[]];
+        const sigma = otPermutation(x0, drawn, d);
+        for (let i = 0; i < batch; i++) x1.set(drawn.subarray(sigma[i]! * d, (sigma[i]! + 1) * d), i * d);
+        labels.forEach((l, k) => {
+          for (let i = 0; i < batch; i++) classes[k]![i] = l[sigma[i]!]!;
+        });
       };
     }
     case "pairs": {
       const generated = pairs(spec);
       const d = generated.features;
-      return (stream, batch) => {
-        const z0 = new Float32Array(batch * d);
-        const z1 = new Float32Array(batch * d);
+      return (stream, batch, out) => {
+        const [z0, z1] = out as [Float32Array, Float32Array];
         for (let i = 0; i < batch; i++) {
           const k = Math.floor(stream.uniform() * generated.n);
           z0.set(generated.z0.subarray(k * d, (k + 1) * d), i * d);
           z1.set(generated.z1.subarray(k * d, (k + 1) * d), i * d);
         }
-        return [z0, z1];
       };
     }
   }

@@ -6,14 +6,20 @@
 import { RandomStream } from "../../compiler/artifacts/rng.js";
 
 /**
- * Draws n points [n, features]; a source with classes (TOY_CLASSES) writes each point's class
- * into `labels` when given (the draws are the same either way).
+ * Draws n points [n, features] into `out` (a new array when absent) and returns it; a source with
+ * classes (TOY_CLASSES) writes each point's class into `labels` when given (the draws are the same
+ * either way). The trainer passes the same buffers every step.
  */
-export type ToySampler = (stream: RandomStream, n: number, args: Readonly<Record<string, number>>, labels?: Int32Array) => Float32Array;
+export type ToySampler = (
+  stream: RandomStream,
+  n: number,
+  args: Readonly<Record<string, number>>,
+  labels?: Int32Array,
+  out?: Float32Array,
+) => Float32Array;
 
-const moons: ToySampler = (stream, n, args, labels) => {
+const moons: ToySampler = (stream, n, args, labels, out = new Float32Array(n * 2)) => {
   const noise = args["noise"] ?? 0.05;
-  const out = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {
     const angle = Math.PI * stream.uniform();
     const upper = stream.uniform() < 0.5;
@@ -26,10 +32,9 @@ const moons: ToySampler = (stream, n, args, labels) => {
   return out;
 };
 
-const gaussians8: ToySampler = (stream, n, args, labels) => {
+const gaussians8: ToySampler = (stream, n, args, labels, out = new Float32Array(n * 2)) => {
   const radius = args["radius"] ?? 2;
   const std = args["std"] ?? 0.02;
-  const out = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {
     const k = Math.floor(stream.uniform() * 8);
     if (labels) labels[i] = k;
@@ -39,8 +44,7 @@ const gaussians8: ToySampler = (stream, n, args, labels) => {
   return out;
 };
 
-const checkerboard: ToySampler = (stream, n) => {
-  const out = new Float32Array(n * 2);
+const checkerboard: ToySampler = (stream, n, _args, _labels, out = new Float32Array(n * 2)) => {
   for (let i = 0; i < n; i++) {
     const x1 = stream.uniform() * 4 - 2;
     const x2 = stream.uniform() - (stream.uniform() < 0.5 ? 0 : 2) + (((Math.floor(x1) % 2) + 2) % 2);
@@ -50,9 +54,8 @@ const checkerboard: ToySampler = (stream, n) => {
   return out;
 };
 
-const spirals: ToySampler = (stream, n, args, labels) => {
+const spirals: ToySampler = (stream, n, args, labels, out = new Float32Array(n * 2)) => {
   const noise = args["noise"] ?? 0.05;
-  const out = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {
     const t = Math.sqrt(stream.uniform()) * 3 * Math.PI;
     const sign = stream.uniform() < 0.5 ? 1 : -1;
@@ -63,9 +66,8 @@ const spirals: ToySampler = (stream, n, args, labels) => {
   return out;
 };
 
-const rings: ToySampler = (stream, n, args, labels) => {
+const rings: ToySampler = (stream, n, args, labels, out = new Float32Array(n * 2)) => {
   const noise = args["noise"] ?? 0.05;
-  const out = new Float32Array(n * 2);
   for (let i = 0; i < n; i++) {
     const ring = Math.floor(stream.uniform() * 4);
     const radius = 0.5 * (1 + ring);
@@ -78,10 +80,9 @@ const rings: ToySampler = (stream, n, args, labels) => {
 };
 
 // Standard normal vectors (times `std`) with `dim` features.
-const gaussian: ToySampler = (stream, n, args) => {
+const gaussian: ToySampler = (stream, n, args, _labels, out = new Float32Array(n * args["dim"]!)) => {
   const dim = args["dim"]!;
   const std = args["std"] ?? 1;
-  const out = new Float32Array(n * dim);
   for (let i = 0; i < out.length; i++) out[i] = std * stream.normal();
   return out;
 };
@@ -90,13 +91,12 @@ const gaussian: ToySampler = (stream, n, args) => {
 // whose means lie at distance `radius` from the origin in directions drawn once from `layout`
 // (so the same arguments give the same distribution); a higher-dimensional analogue of the eight
 // Gaussians, for checks where 2-D is misleading.
-const gaussianMixture: ToySampler = (stream, n, args, labels) => {
+const gaussianMixture: ToySampler = (stream, n, args, labels, out = new Float32Array(n * args["dim"]!)) => {
   const dim = args["dim"]!;
   const components = args["components"] ?? 8;
   const radius = args["radius"] ?? 4;
   const std = args["std"] ?? 0.5;
   const means = mixtureMeans(dim, components, radius, args["layout"] ?? 0);
-  const out = new Float32Array(n * dim);
   for (let i = 0; i < n; i++) {
     const k = Math.min(components - 1, Math.floor(stream.uniform() * components));
     if (labels) labels[i] = k;

@@ -31,6 +31,7 @@ const UNARY_DOMAINS: Readonly<Record<string, InputSpec["gen"]>> = {
   cosh: gen.uniform(-3, 3),
   asinh: gen.uniform(-5, 5),
   sigmoid: gen.uniform(-6, 6),
+  silu: gen.uniform(-6, 6),
   erf: gen.uniform(-3, 3),
   floor: gen.uniform(-4, 4),
   ceil: gen.uniform(-4, 4),

@@ -1,8 +1,10 @@
-// Unary elementwise primitives. Each maps to exactly one ONNX op of the same meaning, so the table
-// below is the whole definition: name, ONNX op, accepted dtypes, reference function, derivative.
+// Unary elementwise primitives. Each maps to one ONNX op of the same meaning (silu, to two), so the
+// table below is the whole definition: name, ONNX op, accepted dtypes, reference function,
+// derivative.
 
 import { BOOL_RESULT, PIECEWISE_CONSTANT, elementwiseRules, type Linearized } from "../../ad/rule-helpers.js";
 import { mapElements } from "../ndarray.js";
+import type { LowerContext } from "../../onnx/context.js";
 import type { PrimitiveDef } from "../primitive.js";
 import { tensorType, type DType } from "../types.js";
 import { requireArity, requireDType } from "./common.js";
@@ -19,6 +21,8 @@ interface UnarySpec {
   readonly webgpu: boolean;
   /** t ↦ f'(x)·t emitted as IR (y = f(x)), or why the derivative is a symbolic zero. */
   readonly derivative: Linearized | string;
+  /** The lowering, when it is more than the one node `onnxOp`. */
+  readonly lower?: (ctx: LowerContext, x: string) => string;
 }
 
 const F32: readonly DType[] = ["f32"];
@@ -45,6 +49,24 @@ const UNARY_SPECS: readonly UnarySpec[] = [
   { name: "cosh", onnxOp: "Cosh", doc: "hyperbolic cosine", dtypes: F32, fn: Math.cosh, minOpset: 9, webgpu: true, derivative: (c, t, x) => c.mul(t, c.emit1("sinh", [x])) },
   { name: "asinh", onnxOp: "Asinh", doc: "inverse hyperbolic sine", dtypes: F32, fn: Math.asinh, minOpset: 9, webgpu: true, derivative: (c, t, x) => c.div(t, c.emit1("sqrt", [c.add(c.mul(x, x), c.scalar(1))])) },
   { name: "sigmoid", onnxOp: "Sigmoid", doc: "1 / (1 + e^-x)", dtypes: F32, fn: (x) => 1 / (1 + Math.exp(-x)), minOpset: 6, webgpu: true, derivative: (c, t, _x, y) => c.mul(t, c.mul(y, c.sub(c.scalar(1), y))) },
+  // SiLU (swish), x·sigmoid(x) as torch.nn.SiLU. A primitive rather than that product in .flow for
+  // its derivative: with s = sigmoid(x), f'(x) = s + y·(1 - s), four elementwise ops on the
+  // cotangent path where the product and sigmoid rules take six. (ONNX Runtime merges the
+  // backward's sigmoid(x) with the forward's: same op, same input.)
+  {
+    name: "silu",
+    onnxOp: "Sigmoid",
+    doc: "x · sigmoid(x), the SiLU activation",
+    dtypes: F32,
+    fn: (x) => x / (1 + Math.exp(-x)),
+    minOpset: 6,
+    webgpu: true,
+    lower: (ctx, x) => ctx.node1("Mul", [x, ctx.node1("Sigmoid", [x])]),
+    derivative: (c, t, x, y) => {
+      const s = c.emit1("sigmoid", [x]);
+      return c.mul(t, c.add(s, c.mul(y, c.sub(c.scalar(1), s))));
+    },
+  },
   { name: "erf", onnxOp: "Erf", doc: "error function", dtypes: F32, fn: erf, minOpset: 9, webgpu: true, derivative: (c, t, x) => c.mul(t, c.mul(c.scalar(2 / Math.sqrt(Math.PI)), c.emit1("exp", [c.neg(c.mul(x, x))]))) },
   { name: "floor", onnxOp: "Floor", doc: "round toward -inf", dtypes: F32, fn: Math.floor, minOpset: 6, webgpu: true, derivative: PIECEWISE_CONSTANT },
   { name: "ceil", onnxOp: "Ceil", doc: "round toward +inf", dtypes: F32, fn: Math.ceil, minOpset: 6, webgpu: true, derivative: PIECEWISE_CONSTANT },
@@ -71,7 +93,7 @@ function unaryPrimitive(spec: UnarySpec): PrimitiveDef {
     onnx: {
       minOpset: spec.minOpset,
       webgpu: spec.webgpu,
-      lower: (ctx, [x]) => [ctx.node1(spec.onnxOp, [x!])],
+      lower: (ctx, [x]) => [spec.lower ? spec.lower(ctx, x!) : ctx.node1(spec.onnxOp, [x!])],
     },
     ...derivative,
   };
