@@ -4,14 +4,14 @@
 
 import type { CompileResult } from "../compiler/compile.js";
 import { concreteSizes } from "./inputs.js";
-import { GraphSession, type HostTensor } from "./onnx.js";
+import { GraphSession, type ExecutionOptions, type HostTensor } from "./onnx.js";
 import { RunError } from "./errors.js";
 
 /**
  * Runs `graph` on `inputs` (its tensor parameters, in order, each [n, ...]) and returns its first
  * output.
  */
-export async function runFunction(compiled: CompileResult, weights: Readonly<Record<string, HostTensor>>, graphName: string, inputs: readonly Float32Array[], n: number, threads = 1): Promise<HostTensor> {
+export async function runFunction(compiled: CompileResult, weights: Readonly<Record<string, HostTensor>>, graphName: string, inputs: readonly Float32Array[], n: number, execution: ExecutionOptions = {}): Promise<HostTensor> {
   const index = compiled.manifest!.graphs.findIndex((g) => g.name === graphName);
   if (index < 0) throw new RunError(`no compiled graph \`${graphName}\``);
   const graph = compiled.manifest!.graphs[index]!;
@@ -40,7 +40,7 @@ export async function runFunction(compiled: CompileResult, weights: Readonly<Rec
       throw new RunError(`\`${graphName}\` draws random numbers; a function measured by a claim must be deterministic`);
     }
   }
-  const session = await GraphSession.create(compiled.graphs[index]!.onnx!, { threads });
+  const session = await GraphSession.create(compiled.graphs[index]!.onnx!, { threads: execution.threads ?? 1, device: execution.device });
   try {
     const outputs = await session.run(feeds);
     return outputs[graph.outputs[0]!.name]!;
