@@ -44,7 +44,6 @@ export function selectDevice(request: DeviceRequest = "cpu"): Promise<DeviceChoi
   if (!pending) {
     pending = choose(request);
     choices.set(request, pending);
-    // A failure is not cached as a rejection forever: the next caller gets the same error again.
     pending.catch(() => choices.delete(request));
   }
   return pending;
@@ -64,8 +63,13 @@ async function choose(request: DeviceRequest): Promise<DeviceChoice> {
   const refused: string[] = [];
   for (const device of ["cuda", "webgpu"] as const) {
     const probe = await probeProvider(device, true);
-    if (probe.ok) return { device, requested: request, summary: `${device} (picked by --device auto${refused.length ? `; ${refused.join("; ")}` : ""})` };
-    refused.push(`${device}: ${probe.short}`);
+    if (!probe.ok) {
+      refused.push(`${device}: ${probe.short}`);
+      continue;
+    }
+    // WebGPU was checked on a hardware driver: keep software Vulkan out of this process's choice too.
+    if (device === "webgpu") hideSoftwareVulkan(process.env);
+    return { device, requested: request, summary: `${device} (picked by --device auto${refused.length ? `; ${refused.join("; ")}` : ""})` };
   }
   return { device: "cpu", requested: request, summary: `cpu (--device auto found no GPU provider that starts: ${refused.join("; ")})` };
 }
@@ -93,6 +97,12 @@ export function probeProvider(device: "webgpu" | "cuda", hardwareOnly: boolean):
 
 /** The Vulkan loader setting that hides Mesa's lavapipe and Google's SwiftShader (software Vulkan). */
 export const HIDE_SOFTWARE_VULKAN = "*lvp_icd*,*swiftshader*";
+
+/** Tells the Vulkan loader (through `env`, read when Dawn starts) not to load software drivers. */
+function hideSoftwareVulkan(env: NodeJS.ProcessEnv): void {
+  const current = env["VK_LOADER_DRIVERS_DISABLE"];
+  if (!current?.includes(HIDE_SOFTWARE_VULKAN)) env["VK_LOADER_DRIVERS_DISABLE"] = [current, HIDE_SOFTWARE_VULKAN].filter(Boolean).join(",");
+}
 
 const requireCjs = createRequire(import.meta.url);
 
@@ -141,7 +151,7 @@ async function runProbe(device: "webgpu" | "cuda", hardwareOnly: boolean): Promi
   if (device === "cuda" && !existsSync(join(ortBinaryFolder(), "libonnxruntime_providers_cuda.so")))
     return { ok: false, reason: CUDA_MISSING, short: "its provider libraries are not installed" };
   const env = { ...process.env };
-  if (hardwareOnly) env["VK_LOADER_DRIVERS_DISABLE"] = [env["VK_LOADER_DRIVERS_DISABLE"], HIDE_SOFTWARE_VULKAN].filter(Boolean).join(",");
+  if (hardwareOnly) hideSoftwareVulkan(env);
   const args = ["-e", CHILD, requireCjs.resolve("onnxruntime-node"), device, Buffer.from(probeModel()).toString("base64")];
   const result = await new Promise<{ stdout: string; failure?: string }>((resolve) => {
     execFile(process.execPath, args, { env, timeout: 180_000, maxBuffer: 1 << 20 }, (error, stdout) => {
