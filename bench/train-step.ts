@@ -12,10 +12,9 @@ import { compile } from "../compiler/compile.js";
 import { hasErrors, renderDiagnostics } from "../compiler/diagnostics/index.js";
 import { lowerGraph } from "../compiler/onnx/lower.js";
 import { GraphBuilder } from "../compiler/ir/builder.js";
-import { findTraining } from "../runtime/run.js";
+import { findTraining, initialState, trainStepGraph } from "../runtime/run.js";
 import { Trainer } from "../runtime/trainer.js";
 import { batchSource } from "../runtime/data/batches.js";
-import type { HostTensor } from "../runtime/onnx.js";
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -43,15 +42,11 @@ async function flowcMsPerStep(threads: number): Promise<number> {
   const compiled = compile({ entry: "specs/rectified-flow.flow", hyper: { width } });
   if (hasErrors(compiled.diagnostics)) throw new Error(renderDiagnostics(compiled.diagnostics, (p) => compiled.sources.get(p)));
   const training = { ...findTraining(compiled), batch };
-  const index = compiled.manifest!.graphs.findIndex((g) => g.name === training.trainStep);
-  const ir = compiled.graphs[index]!.graph;
-  const initial: Record<string, HostTensor> = {};
-  for (const input of ir.inputs)
-    if (input.initial) initial[input.name] = { dtype: "f32", shape: compiled.manifest!.graphs[index]!.inputs.find((i) => i.name === input.name)!.shape as number[], data: input.initial as Float32Array };
+  const { graph, onnx } = trainStepGraph(compiled, training);
   const batches = batchSource(training.data, () => {
     throw new Error("the bench trains on a data source, not on generated pairs");
   });
-  const trainer = await Trainer.create(compiled.graphs[index]!.onnx!, compiled.manifest!.graphs[index]!, training, batches, initial, { threads });
+  const trainer = await Trainer.create(onnx, graph, training, batches, initialState(compiled, training), { threads });
   for (let i = 0; i < warmup; i++) await trainer.next();
   const times: number[] = [];
   for (let i = 0; i < steps; i++) {

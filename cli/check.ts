@@ -14,7 +14,7 @@ import { Pipeline } from "../runtime/pipeline.js";
 import { linePng } from "../runtime/plots/lines.js";
 import { scatterPng, trajectoryPng } from "../runtime/plots/scatter.js";
 import { RunError } from "../runtime/errors.js";
-import { compileSpec, parseHyper, parseSeed, UsageError, type SelectionFlags } from "./compile-spec.js";
+import { chooseDevice, compileSpec, parseHyper, parseSeed, UsageError, type SelectionFlags } from "./compile-spec.js";
 import type { CliIO } from "./io.js";
 
 export interface CheckFlags extends SelectionFlags {
@@ -23,6 +23,7 @@ export interface CheckFlags extends SelectionFlags {
   cache?: string;
   threads?: string;
   claim?: string[];
+  device?: string;
 }
 
 export async function checkCommand(spec: string, flags: CheckFlags, io: CliIO): Promise<number> {
@@ -44,6 +45,14 @@ export async function checkCommand(spec: string, flags: CheckFlags, io: CliIO): 
   const outDir = flags.out ?? join("runs", spec.replace(/^.*\//, "").replace(/\.flow$/, ""), budget === "fast" ? "check-fast" : "check");
   mkdirSync(outDir, { recursive: true });
   io.out(`flowc check ${spec}: ${claims.length} claim${claims.length === 1 ? "" : "s"}, ${budget} budget\n`);
+  let device;
+  try {
+    device = await chooseDevice(flags.device, io);
+  } catch (e) {
+    if (!(e instanceof RunError)) throw e;
+    io.err(`error: ${e.message}\n`);
+    return 1;
+  }
 
   const curves = new Map<string, [number, number][]>();
   let bar: cliProgress.SingleBar | undefined;
@@ -53,6 +62,7 @@ export async function checkCommand(spec: string, flags: CheckFlags, io: CliIO): 
     cacheDir: flags.cache ?? ".flowc-cache",
     fast: flags.fast,
     threads,
+    device,
     compileSettings: { hyper: parseHyper(flags.set), seed: parseSeed(flags.seed) },
     onTrainStart: (t, steps, cached) => {
       if (cached) {

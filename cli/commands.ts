@@ -6,6 +6,7 @@ import { dumpAst } from "../grammar/dump.js";
 import type { CompiledGraph } from "../compiler/compile.js";
 import type { ManifestGraph } from "../compiler/artifacts/manifest.js";
 import { interpret } from "../compiler/ir/interpret.js";
+import { webgpuFallbacks } from "../compiler/ir/placement.js";
 import type { NDArray } from "../compiler/ir/ndarray.js";
 import { printGraph } from "../compiler/ir/print.js";
 import { typeToString } from "../compiler/ir/types.js";
@@ -13,7 +14,9 @@ import { onnxGraphToText } from "../compiler/onnx/lower.js";
 import { exampleInputs } from "../runtime/inputs.js";
 import { GraphSession, type HostTensor } from "../runtime/onnx.js";
 import { writeArtifacts } from "../runtime/run.js";
-import { compileSpec, report, UsageError, type SelectionFlags } from "./compile-spec.js";
+import { chooseDevice, compileSpec, report, UsageError, type SelectionFlags } from "./compile-spec.js";
+import { RunError } from "../runtime/errors.js";
+import type { Device } from "../runtime/device.js";
 import { diagnostic } from "../compiler/diagnostics/index.js";
 import { NO_SPAN } from "../compiler/source.js";
 import type { CliIO } from "./io.js";
@@ -27,9 +30,13 @@ export async function compileCommand(spec: string, flags: SelectionFlags & { out
   return 0;
 }
 
-export async function infoCommand(spec: string, flags: SelectionFlags & { json?: boolean }, io: CliIO): Promise<number> {
+export async function infoCommand(spec: string, flags: SelectionFlags & { json?: boolean; placement?: boolean }, io: CliIO): Promise<number> {
   const result = compileSpec(spec, flags, io);
   if (!result?.manifest) return 1;
+  if (flags.placement) {
+    io.out(placementReport(result.graphs));
+    return 0;
+  }
   if (flags.json) {
     io.out(JSON.stringify(result.manifest, null, 2) + "\n");
     return 0;
@@ -41,6 +48,28 @@ export async function infoCommand(spec: string, flags: SelectionFlags & { json?:
       io.out(`  ${g.outputs.includes(t) ? "out" : "in "} ${t.name.padEnd(24)} ${t.role.padEnd(7)} ${t.dtype}[${t.shape.join(", ")}]\n`);
   }
   return 0;
+}
+
+/** Per graph: whether every node runs on the WebGPU provider, else which fall back to the CPU and why. */
+function placementReport(graphs: readonly CompiledGraph[]): string {
+  const lines: string[] = [];
+  let total = 0;
+  for (const g of graphs) {
+    const fallbacks = webgpuFallbacks(g.graph);
+    total += fallbacks.length;
+    const n = g.graph.nodes.length;
+    if (fallbacks.length === 0) {
+      lines.push(`${g.graph.name}: all ${n} nodes run on the WebGPU provider`);
+      continue;
+    }
+    lines.push(`${g.graph.name}: ${fallbacks.length} of ${n} nodes fall back to the CPU`);
+    for (const f of fallbacks) {
+      const where = f.node.span ? ` at ${f.node.span.file}:${f.node.span.line}:${f.node.span.column}` : "";
+      lines.push(`  ${f.node.op} (${f.dtype})${where}: ${f.reason}`);
+    }
+  }
+  lines.push(total === 0 ? "\nEvery graph runs entirely on the WebGPU provider (shape arithmetic aside)." : `\n${total} node(s) fall back to the CPU; each costs a copy between GPU and host memory per run.`);
+  return lines.join("\n") + "\n";
 }
 
 function describeGraph(g: ManifestGraph): string {
@@ -84,6 +113,7 @@ export interface RunFlags extends SelectionFlags {
   size?: string[];
   threads?: string;
   check?: boolean;
+  device?: string;
 }
 
 export async function runCommand(spec: string, flags: RunFlags, io: CliIO): Promise<number> {
@@ -102,12 +132,22 @@ export async function runCommand(spec: string, flags: RunFlags, io: CliIO): Prom
   const feeds = exampleInputs(manifestGraph, { seed: Number(flags.seed ?? 0), sizes });
   const threads = flags.threads === undefined ? 1 : Number(flags.threads);
   if (!Number.isInteger(threads) || threads < 1) throw new UsageError(`--threads expects a positive integer, got \`${flags.threads}\``);
-  const session = await GraphSession.create(compiled.onnx!, { threads });
-  const started = performance.now();
-  const outputs = await session.run(feeds);
-  const elapsed = performance.now() - started;
-  await session.release();
-  io.out(`${manifestGraph.name} on cpu (${elapsed.toFixed(2)} ms)\n`);
+  let outputs: Record<string, HostTensor>;
+  let elapsed: number;
+  let device: Device;
+  try {
+    device = await chooseDevice(flags.device, io);
+    const session = await GraphSession.create(compiled.onnx!, { threads, device });
+    const started = performance.now();
+    outputs = await session.run(feeds);
+    elapsed = performance.now() - started;
+    await session.release();
+  } catch (e) {
+    if (!(e instanceof RunError)) throw e;
+    io.err(`error: ${e.message}\n`);
+    return 1;
+  }
+  io.out(`${manifestGraph.name} on ${device} (${elapsed.toFixed(2)} ms)\n`);
   for (const [name, t] of Object.entries(feeds)) io.out(`  in  ${name.padEnd(12)} ${summary(t)}\n`);
   for (const [name, t] of Object.entries(outputs)) io.out(`  out ${name.padEnd(12)} ${summary(t)}\n`);
   if (flags.check) {

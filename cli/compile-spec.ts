@@ -4,6 +4,7 @@ import { compile, type CompileOptions, type CompileResult } from "../compiler/co
 import { diagnostic, hasErrors, renderDiagnostics, type Diagnostic } from "../compiler/diagnostics/index.js";
 import { NO_SPAN } from "../compiler/source.js";
 import type { CliIO } from "./io.js";
+import { parseDeviceRequest, selectDevice, type Device } from "../runtime/device.js";
 
 export interface SelectionFlags {
   model?: string[];
@@ -31,6 +32,16 @@ export function parseSeed(raw: string | undefined): number {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0) throw new UsageError(`--seed expects a non-negative integer, got \`${raw}\``);
   return n;
+}
+
+/**
+ * The device of `--device` (default cpu), said on stdout unless it is the plain CPU. Throws a
+ * RunError (one line) when the provider asked for cannot start.
+ */
+export async function chooseDevice(raw: string | undefined, io: CliIO): Promise<Device> {
+  const choice = await selectDevice(parseDeviceRequest(raw));
+  if (choice.requested !== "cpu") io.out(`device: ${choice.summary}\n`);
+  return choice.device;
 }
 
 export function compileSpec(spec: string, flags: SelectionFlags, io: CliIO, extra: Partial<CompileOptions> = {}): CompileResult | undefined {

@@ -12,6 +12,10 @@ import { processIO, type CliIO } from "./io.js";
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+function deviceOption(): Option {
+  return new Option("--device <device>", "where graphs run: cpu, webgpu (Vulkan), cuda, or auto (a GPU provider when one starts)").choices(["cpu", "webgpu", "cuda", "auto"]).default("cpu");
+}
+
 function selectionOptions(cmd: Command): Command {
   return cmd
     .option("--model <name>", "compile only this model (repeatable)", collect)
@@ -49,6 +53,7 @@ Docs: docs/language.md, docs/training.md, docs/diagnostics.md`,
 
   selectionOptions(program.command("info").description("print the graphs of a spec with their inputs and outputs").argument("<spec>", "the .flow file"))
     .option("--json", "print the manifest as JSON")
+    .option("--placement", "list the nodes ONNX Runtime's WebGPU provider would leave to the CPU (from the registry's measured support)")
     .action(async (spec, flags) => void (code = await infoCommand(spec, flags, io)));
 
   selectionOptions(program.command("dump").description("print one compiler stage as text").argument("<spec>", "the .flow file"))
@@ -59,6 +64,7 @@ Docs: docs/language.md, docs/training.md, docs/diagnostics.md`,
     .option("--fn <name>", "the model function to run", "forward")
     .option("--size <NAME=N>", "size of a symbolic dimension, e.g. B=8 (repeatable, comma-separated)", collect)
     .option("--threads <n>", "ONNX Runtime intra-op threads", "1")
+    .addOption(deviceOption())
     .option("--check", "compare with the float64 reference interpreter")
     .action(async (spec, flags) => void (code = await runCommand(spec, flags, io)));
 
@@ -74,6 +80,7 @@ Docs: docs/language.md, docs/training.md, docs/diagnostics.md`,
     .option("--checkpoint-every <n>", "steps between checkpoints")
     .option("--cache <dir>", "where trainings this one learns from (reflow pairs) are trained and cached", ".flowc-cache")
     .option("--threads <n>", "ONNX Runtime intra-op threads", "1")
+    .addOption(deviceOption())
     .option("--set <name=value>", "override a model hyper-parameter (repeatable)", collect)
     .option("--seed <n>", "seed of parameter initialization", "0")
     .action(async (spec, flags) => void (code = await trainCommand(spec, flags, io)));
@@ -84,6 +91,7 @@ Docs: docs/language.md, docs/training.md, docs/diagnostics.md`,
     .option("--cache <dir>", "where trained runs are cached, by spec hash", ".flowc-cache")
     .option("--claim <text>", "only the claims whose title contains this (repeatable)", collect)
     .option("--threads <n>", "ONNX Runtime intra-op threads", "1")
+    .addOption(deviceOption())
     .action(async (spec, flags) => void (code = await checkCommand(spec, flags, io)));
 
   program
@@ -97,6 +105,7 @@ Docs: docs/language.md, docs/training.md, docs/diagnostics.md`,
     .option("--png <file>", "also write a scatter plot of the samples over the data (2-D only)")
     .option("--no-ema", "use the trained weights even when the run kept an EMA")
     .option("--threads <n>", "ONNX Runtime intra-op threads", "1")
+    .addOption(deviceOption())
     .action(async (run, flags) => void (code = await sampleCommand(run, { ...flags, noEma: flags.ema === false }, io)));
 
   program

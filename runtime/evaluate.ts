@@ -4,7 +4,7 @@
 
 import type { CompileResult } from "../compiler/compile.js";
 import { concreteSizes } from "./inputs.js";
-import { GraphSession, type HostTensor } from "./onnx.js";
+import { GraphSession, type ExecutionOptions, type HostTensor } from "./onnx.js";
 import { RunError } from "./errors.js";
 
 /**
@@ -17,7 +17,7 @@ export async function runFunction(
   graphName: string,
   inputs: readonly (Float32Array | Int32Array)[],
   n: number,
-  threads = 1,
+  execution: ExecutionOptions = {},
 ): Promise<HostTensor> {
   const index = compiled.manifest!.graphs.findIndex((g) => g.name === graphName);
   if (index < 0) throw new RunError(`no compiled graph \`${graphName}\``);
@@ -49,7 +49,7 @@ export async function runFunction(
       throw new RunError(`\`${graphName}\` draws random numbers; a function measured by a claim must be deterministic`);
     }
   }
-  const session = await GraphSession.create(compiled.graphs[index]!.onnx!, { threads });
+  const session = await GraphSession.create(compiled.graphs[index]!.onnx!, { threads: execution.threads ?? 1, device: execution.device });
   try {
     const outputs = await session.run(feeds);
     return outputs[graph.outputs[0]!.name]!;

@@ -15,6 +15,7 @@ import { batchSource, type GeneratedPairs } from "./data/batches.js";
 import { runFunction } from "./evaluate.js";
 import { RandomStream } from "../compiler/artifacts/rng.js";
 import type { HostTensor } from "./onnx.js";
+import type { Device } from "./device.js";
 import { findTraining, trainRun, type TrainProgress, type TrainRunResult } from "./run.js";
 import { runSampler, type SampleResult } from "./sample.js";
 import { RunError } from "./errors.js";
@@ -27,6 +28,8 @@ export interface PipelineOptions {
   /** Train for each training's `fast_steps` instead of `steps`. */
   readonly fast?: boolean;
   readonly threads?: number;
+  /** The execution provider of every training, sampler and measurement (default `cpu`); a selected device, not `auto`. */
+  readonly device?: Device;
   /** What else determines the compiled spec (command-line overrides, the initialization seed). */
   readonly compileSettings?: unknown;
   readonly onTrainStart?: (training: ManifestTraining, steps: number, cached: boolean) => void;
@@ -47,10 +50,16 @@ export class Pipeline {
   /** The run directory of a training in the cache. */
   runDir(training: ManifestTraining): string {
     const key = createHash("sha256")
-      .update(JSON.stringify([this.options.compiled.manifest!.specHash, FLOWC_VERSION, training.name, this.steps(training), this.options.compileSettings ?? null]))
+      .update(JSON.stringify([this.options.compiled.manifest!.specHash, FLOWC_VERSION, training.name, this.steps(training), this.options.compileSettings ?? null, ...this.deviceKey()]))
       .digest("hex")
       .slice(0, 12);
     return join(this.options.cacheDir, `${training.name}-${key}`);
+  }
+
+  /** A GPU provider rounds differently from the CPU's, so its trainings are cached apart (CPU keys are as before). */
+  private deviceKey(): string[] {
+    const device = this.options.device ?? "cpu";
+    return device === "cpu" ? [] : [device];
   }
 
   /** The trained state of a training (training it, and what it depends on, unless cached). */
@@ -86,6 +95,7 @@ export class Pipeline {
       steps,
       resume: true,
       threads: this.options.threads,
+      device: this.options.device,
       onProgress: (p) => this.options.onTrainProgress?.(training, p),
       pairs: (spec) => pairs.get(pairsKey(spec))!,
       startFrom,
@@ -121,7 +131,7 @@ export class Pipeline {
    */
   async sample(ref: SamplerRef, n: number, seed: number, stream = "pipeline-sampler-noise"): Promise<SampleResult> {
     const weights = await this.trained(ref.training);
-    return runSampler(this.options.compiled, weights, { sampler: ref.graph, n, seed, useEma: true, threads: this.options.threads, noiseStream: stream });
+    return runSampler(this.options.compiled, weights, { sampler: ref.graph, n, seed, useEma: true, threads: this.options.threads, device: this.options.device, noiseStream: stream });
   }
 
   /** The mean over all elements of a trained model's function, on `n` points of `data` (or none). */
@@ -136,7 +146,7 @@ export class Pipeline {
       const pairs = data.kind === "pairs" ? await this.pairs(data) : undefined;
       inputs = batchSource(data, () => pairs!).next(measurementStream(seed, data), n);
     }
-    const out = await runFunction(this.options.compiled, weights, ref.graph, inputs, n, this.options.threads);
+    const out = await runFunction(this.options.compiled, weights, ref.graph, inputs, n, { threads: this.options.threads, device: this.options.device });
     return mean(out.data);
   }
 }

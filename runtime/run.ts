@@ -4,11 +4,12 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CompileResult } from "../compiler/compile.js";
-import type { ManifestTraining } from "../compiler/artifacts/manifest.js";
+import type { ManifestGraph, ManifestTraining } from "../compiler/artifacts/manifest.js";
 import { checkpointExists, loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
 import { writeFileAtomic as atomicWrite } from "./files.js";
 import type { HostTensor } from "./onnx.js";
 import { RunError } from "./errors.js";
+import type { DeviceRequest } from "./device.js";
 import { Trainer, TrainingError } from "./trainer.js";
 import { batchSource, type GeneratedPairs } from "./data/batches.js";
 import type { DataSpec } from "../compiler/artifacts/pipeline.js";
@@ -30,6 +31,8 @@ export interface TrainRunOptions {
   readonly steps?: number;
   readonly resume?: boolean;
   readonly threads?: number;
+  /** The execution provider (default `cpu`). */
+  readonly device?: DeviceRequest;
   readonly lr?: number;
   /** Steps between checkpoints (default: a tenth of the run, at least 100). */
   readonly checkpointEvery?: number;
@@ -67,23 +70,34 @@ export function writeArtifacts(compiled: CompileResult, dir: string): void {
   atomicWrite(join(dir, "manifest.json"), JSON.stringify(compiled.manifest, null, 2) + "\n");
 }
 
+/** A training's compiled train_step graph: its index among the compiled graphs, its manifest entry and its ONNX model. */
+export function trainStepGraph(compiled: CompileResult, training: ManifestTraining): { index: number; graph: ManifestGraph; onnx: Uint8Array } {
+  const index = compiled.manifest!.graphs.findIndex((g) => g.name === training.trainStep);
+  return { index, graph: compiled.manifest!.graphs[index]!, onnx: compiled.graphs[index]!.onnx! };
+}
+
+/** The initial values of a training step's state (parameters, optimizer and layer state), as compiled. */
+export function initialState(compiled: CompileResult, training: ManifestTraining): Record<string, HostTensor> {
+  const { index, graph } = trainStepGraph(compiled, training);
+  const initial: Record<string, HostTensor> = {};
+  for (const input of compiled.graphs[index]!.graph.inputs) {
+    if (!input.initial) continue;
+    const shape = graph.inputs.find((i) => i.name === input.name)!.shape as number[];
+    initial[input.name] = input.initial instanceof Float32Array ? { dtype: "f32", shape, data: input.initial } : { dtype: "i32", shape, data: input.initial };
+  }
+  return initial;
+}
+
 export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
   const { compiled, outDir } = options;
   const training = findTraining(compiled, options.training);
-  const index = compiled.manifest!.graphs.findIndex((g) => g.name === training.trainStep);
-  const graph = compiled.manifest!.graphs[index]!;
-  const irGraph = compiled.graphs[index]!.graph;
+  const { graph, onnx } = trainStepGraph(compiled, training);
   const specHash = compiled.manifest!.specHash;
   const totalSteps = options.steps ?? training.steps;
   writeArtifacts(compiled, outDir);
   atomicWrite(join(outDir, "run.json"), JSON.stringify({ spec: options.spec, training: training.name, specHash }, null, 2) + "\n");
 
-  const initial: Record<string, HostTensor> = {};
-  for (const input of irGraph.inputs) {
-    if (!input.initial) continue;
-    const shape = graph.inputs.find((i) => i.name === input.name)!.shape as number[];
-    initial[input.name] = input.initial instanceof Float32Array ? { dtype: "f32", shape, data: input.initial } : { dtype: "i32", shape, data: input.initial };
-  }
+  const initial = initialState(compiled, training);
   if (training.init !== undefined) {
     if (!options.startFrom)
       throw new RunError(`training \`${training.name}\` starts from the weights of \`${training.init}\`; train it with \`flowc train\` (which trains that first) or \`flowc check\``);
@@ -117,10 +131,10 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
       }),
   );
   // The learning-rate schedule spans this run's length (`--steps`, or `fast_steps` under check --fast).
-  const trainer = await Trainer.create(compiled.graphs[index]!.onnx!, graph, { ...training, steps: totalSteps }, batches, initial, { threads: options.threads, lr: options.lr }, resume);
+  const trainer = await Trainer.create(onnx, graph, { ...training, steps: totalSteps }, batches, initial, { threads: options.threads, device: options.device, lr: options.lr }, resume);
   const checkpointEvery = options.checkpointEvery ?? Math.max(100, Math.ceil(totalSteps / 10));
-  const save = () =>
-    saveCheckpoint(outDir, trainer.snapshot(), { specHash, training: training.name, step: trainer.step, rng: trainer.rngState() });
+  const save = async () =>
+    saveCheckpoint(outDir, await trainer.snapshot(), { specHash, training: training.name, step: trainer.step, rng: trainer.rngState() });
   let checkpoint = join(outDir, "checkpoint.safetensors");
   let lastLoss = NaN;
   const started = performance.now();
@@ -136,9 +150,9 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
         const elapsed = (performance.now() - started) / 1000;
         options.onProgress?.({ step, totalSteps, loss, stepsPerSecond: (step - startStep) / Math.max(elapsed, 1e-9) });
       }
-      if (step % checkpointEvery === 0) checkpoint = save();
+      if (step % checkpointEvery === 0) checkpoint = await save();
     }
-    checkpoint = save();
+    checkpoint = await save();
   } catch (e) {
     if (e instanceof TrainingError)
       throw new RunError(`${e.message}. Training stopped; the last good checkpoint is ${checkpointExists(outDir) ? join(outDir, "checkpoint.safetensors") : "none (none was written yet)"}`);

@@ -4,10 +4,10 @@
 import type { CompileResult } from "../compiler/compile.js";
 import { RandomStream, sample } from "../compiler/artifacts/rng.js";
 import { concreteSizes } from "./inputs.js";
-import { GraphSession, type HostTensor } from "./onnx.js";
+import { GraphSession, type ExecutionOptions, type HostTensor } from "./onnx.js";
 import { RunError } from "./errors.js";
 
-export interface SampleOptions {
+export interface SampleOptions extends ExecutionOptions {
   /** Sampler name (`euler`) or graph name (`rf.euler`, `rf1.euler(steps=1)`); default: the first sampler. */
   readonly sampler?: string;
   readonly n: number;
@@ -18,7 +18,6 @@ export interface SampleOptions {
    * the same stream, so two models are compared on the same noise.
    */
   readonly noiseStream?: string;
-  readonly threads?: number;
 }
 
 export interface SampleResult {
@@ -63,7 +62,7 @@ export async function runSampler(compiled: CompileResult, checkpoint: Readonly<R
       throw new RunError(`the sampler takes an input \`${input.name}\`; samplers with inputs are not supported by \`flowc sample\` yet`);
     }
   }
-  const session = await GraphSession.create(compiledGraph.onnx!, { threads: options.threads ?? 1 });
+  const session = await GraphSession.create(compiledGraph.onnx!, { threads: options.threads ?? 1, device: options.device });
   const started = performance.now();
   const outputs = await session.run(feeds);
   const milliseconds = performance.now() - started;

@@ -1,14 +1,17 @@
 // The training loop: runs the compiled train_step graph once per step, feeding it a batch, fresh
 // noise, the step number and the scheduled learning rate, and feeding every updated state output
-// back as the next step's input. ONNX Runtime reads inputs in place; onnxruntime-node copies each
-// output into a new ArrayBuffer, and those tensors are what the next step reads.
+// back as the next step's input. ONNX Runtime reads inputs in place; on the CPU onnxruntime-node
+// copies each output into a new ArrayBuffer, and those tensors are what the next step reads. On a
+// GPU device the state (parameters, optimizer and layer state) stays in device memory between
+// steps: only the batch, the noise and the hyper-parameters go up, and only the loss comes down.
 
 import * as ort from "onnxruntime-node";
 import { RandomStream, sample } from "../compiler/artifacts/rng.js";
 import type { ManifestGraph, ManifestTensor, ManifestTraining } from "../compiler/artifacts/manifest.js";
 import { allocateBatch, type BatchArray, type BatchSource } from "./data/batches.js";
 import { concreteSizes } from "./inputs.js";
-import { fromOrt, GraphSession, toOrt, type HostTensor } from "./onnx.js";
+import { disposeOnDevice, GraphSession, toOrt, type HostTensor, type NodePlacement } from "./onnx.js";
+import type { DeviceRequest } from "./device.js";
 import { RunError } from "./errors.js";
 import { scheduleFactor } from "./schedule.js";
 
@@ -28,6 +31,12 @@ export interface StepReport {
 
 export interface TrainerOptions {
   readonly threads?: number;
+  /** The execution provider (default `cpu`). */
+  readonly device?: DeviceRequest;
+  /** Keep the state in device memory between steps (default true; false copies it both ways every step, for measurements). */
+  readonly stateOnDevice?: boolean;
+  /** Record where ONNX Runtime runs each node (read with `placement()`). */
+  readonly profile?: boolean;
   /** Overrides the learning rate(s) given by the spec (the `optimizer.lr` default). */
   readonly lr?: number;
 }
@@ -75,7 +84,13 @@ export class Trainer {
     resume?: { step: number; rng: Readonly<Record<string, number[]>> },
   ): Promise<Trainer> {
     const plan = stepPlan(graph, training, batches);
-    const session = await GraphSession.create(onnx, { threads: options.threads ?? 1 });
+    const stateOutputs = graph.outputs.filter((o) => o.updates).map((o) => o.name);
+    const session = await GraphSession.create(onnx, {
+      threads: options.threads ?? 1,
+      device: options.device,
+      keepOnDevice: options.stateOnDevice === false ? [] : stateOutputs,
+      profile: options.profile,
+    });
     const state = new Map<string, ort.Tensor>();
     for (const out of graph.outputs) {
       if (!out.updates) continue;
@@ -107,8 +122,16 @@ export class Trainer {
     for (const name of state) feeds[name] = this.state.get(name)!;
     const outputs = await this.session.runTensors(feeds);
     const loss = (outputs["loss"]!.data as Float32Array)[0]!;
-    if (!Number.isFinite(loss)) throw new TrainingError(`the loss is ${loss} at step ${stepNumber}${this.firstNonFinite(outputs)}`, stepNumber);
-    for (const [output, input] of updates) this.state.set(input, outputs[output]!);
+    if (!Number.isFinite(loss)) {
+      const where = await this.firstNonFinite(outputs);
+      for (const t of Object.values(outputs)) disposeOnDevice(t);
+      throw new TrainingError(`the loss is ${loss} at step ${stepNumber}${where}`, stepNumber);
+    }
+    for (const [output, input] of updates) {
+      const previous = this.state.get(input);
+      this.state.set(input, outputs[output]!);
+      if (previous) disposeOnDevice(previous);
+    }
     this.step = stepNumber;
     return { step: stepNumber, loss };
   }
@@ -120,22 +143,31 @@ export class Trainer {
     return base * scheduleFactor({ schedule: this.training.schedule, warmup: this.training.warmup, steps: this.training.steps }, step);
   }
 
-  private firstNonFinite(outputs: Record<string, ort.Tensor>): string {
+  private async firstNonFinite(outputs: Record<string, ort.Tensor>): Promise<string> {
+    const host = await this.session.download(outputs);
     for (const out of this.graph.outputs) {
-      const data = outputs[out.name]?.data as Float32Array | undefined;
-      if (data && data.some((v) => !Number.isFinite(v))) return `; the first output with a non-finite value is \`${out.name}\``;
+      const t = host[out.name];
+      if (t && t.dtype === "f32" && t.data.some((v) => !Number.isFinite(v))) return `; the first output with a non-finite value is \`${out.name}\``;
     }
     return "";
   }
 
-  /** A copy of the current state tensors, by input name (for checkpoints). */
-  snapshot(): Record<string, HostTensor> {
+  /** A copy of the current state tensors, by input name (for checkpoints): copied back from the device where they live there. */
+  async snapshot(): Promise<Record<string, HostTensor>> {
+    const host = await this.session.download(Object.fromEntries(this.state));
     const out: Record<string, HostTensor> = {};
-    for (const [name, t] of this.state) {
-      const h = fromOrt(t);
-      out[name] = { ...h, data: h.data.slice() };
-    }
+    for (const [name, h] of Object.entries(host)) out[name] = { ...h, data: h.data.slice() };
     return out;
+  }
+
+  /** Where ONNX Runtime ran each node of the steps so far (a trainer created with `profile: true`). */
+  placement(): NodePlacement[] {
+    return this.session.placement();
+  }
+
+  /** The device the steps run on. */
+  get device(): string {
+    return this.session.device;
   }
 
   /** The states of the random streams, to continue bit for bit after a resume. */
@@ -144,6 +176,8 @@ export class Trainer {
   }
 
   async release(): Promise<void> {
+    for (const t of this.state.values()) disposeOnDevice(t);
+    this.state.clear();
     await this.session.release();
   }
 }

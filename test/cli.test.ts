@@ -93,6 +93,17 @@ describe("flowc CLI", () => {
     expect(bad.err).toContain("E0700");
   });
 
+  it("info --placement lists the nodes the WebGPU provider leaves to the CPU, and why", async () => {
+    const none = await cli("info", "specs/mlp.flow", "--placement");
+    expect(none.code).toBe(0);
+    expect(none.out).toBe("velocity.forward: all 13 nodes run on the WebGPU provider\n\nEvery graph runs entirely on the WebGPU provider (shape arithmetic aside).\n");
+    const some = await cli("info", "test/fixtures/good/builtins.flow", "--placement");
+    expect(some.code).toBe(0);
+    expect(some.out).toMatch(/^tour.forward: 4 of \d+ nodes fall back to the CPU\n/);
+    expect(some.out).toContain("  mod (i32) at test/fixtures/good/builtins.flow:11:23: the WebGPU provider has no Mod kernel\n");
+    expect(some.out).toContain("  argmax (f32) at test/fixtures/good/builtins.flow:12:37: ArgMax runs on the GPU");
+  });
+
   it("nothing is left half-written in the output directory", async () => {
     const dir = mkdtempSync(join(tmpdir(), "flowc-"));
     await cli("compile", "specs/transformer.flow", "-o", dir);

@@ -4,8 +4,10 @@ Same model (MLP d+1 -> width x3 -> d with SiLU), same loss (mean over the batch 
 error summed over features, independent coupling, linear path, uniform t), same optimizer
 (torch.optim.Adam, lr 1e-3 on the spec's cosine schedule over its 10000 steps), same exponential
 moving average of the weights (ema: 0.999, updated after every step as flowc's train_step does),
-same batch, data drawn from two moons every step.
-Prints one JSON line: {"threads": T, "ms_per_step": median, "steps": n}.
+same batch, data drawn from two moons every step. With
+--sample-n N it also times the spec's sampler: 100 Euler steps from N Gaussian points.
+--device cuda runs on the GPU (timings synchronize the device; bench/gpu uses this).
+Prints one JSON line: {"threads": T, "device": D, "ms_per_step": median, "steps": n, "sample_ms": median}.
 """
 import argparse
 import json
@@ -16,12 +18,24 @@ import time
 import torch
 
 
-def moons(n, noise=0.05):
-    angle = math.pi * torch.rand(n)
-    upper = torch.rand(n) < 0.5
+def moons(n, device, noise=0.05):
+    angle = math.pi * torch.rand(n, device=device)
+    upper = torch.rand(n, device=device) < 0.5
     x = torch.where(upper, torch.cos(angle), 1 - torch.cos(angle))
     y = torch.where(upper, torch.sin(angle), 0.5 - torch.sin(angle))
-    return torch.stack([x, y], dim=1) + noise * torch.randn(n, 2)
+    return torch.stack([x, y], dim=1) + noise * torch.randn(n, 2, device=device)
+
+
+def median_ms(fn, repeats, sync):
+    times = []
+    for _ in range(repeats):
+        sync()
+        start = time.perf_counter()
+        fn()
+        sync()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return times[len(times) // 2]
 
 
 def main():
@@ -31,16 +45,21 @@ def main():
     p.add_argument("--steps", type=int, default=300)
     p.add_argument("--warmup", type=int, default=50)
     p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--sample-n", type=int, default=0)
+    p.add_argument("--sample-repeats", type=int, default=5)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(0)
+    dev = torch.device(a.device)
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
     d = 2
     net = torch.nn.Sequential(
         torch.nn.Linear(d + 1, a.width), torch.nn.SiLU(),
         torch.nn.Linear(a.width, a.width), torch.nn.SiLU(),
         torch.nn.Linear(a.width, a.width), torch.nn.SiLU(),
         torch.nn.Linear(a.width, d),
-    )
+    ).to(dev)
     lr, total_steps, decay = 1e-3, 10000, 0.999
     opt = torch.optim.Adam(net.parameters(), lr=lr)
     params = list(net.parameters())
@@ -52,9 +71,9 @@ def main():
         step_number += 1
         for group in opt.param_groups:  # the spec's cosine schedule, as runtime/schedule.ts
             group["lr"] = lr * 0.5 * (1 + math.cos(math.pi * min(1.0, step_number / total_steps)))
-        x1 = moons(a.batch)
-        x0 = torch.randn(a.batch, d)
-        t = torch.rand(a.batch)
+        x1 = moons(a.batch, dev)
+        x0 = torch.randn(a.batch, d, device=dev)
+        t = torch.rand(a.batch, device=dev)
         xt = t[:, None] * x1 + (1 - t[:, None]) * x0
         v = net(torch.cat([xt, t[:, None]], dim=-1))
         loss = ((v - (x1 - x0)) ** 2).sum(-1).mean()
@@ -66,15 +85,22 @@ def main():
             torch._foreach_add_(ema, params, alpha=1 - decay)
         return loss
 
+    @torch.no_grad()
+    def sample():
+        x = torch.randn(a.sample_n, d, device=dev)
+        for k in range(100):
+            t = torch.full((a.sample_n, 1), k / 100, device=dev)
+            x = x + net(torch.cat([x, t], dim=-1)) / 100
+        return x
+
     for _ in range(a.warmup):
         step()
-    times = []
-    for _ in range(a.steps):
-        start = time.perf_counter()
-        step()
-        times.append((time.perf_counter() - start) * 1000)
-    times.sort()
-    print(json.dumps({"threads": a.threads, "ms_per_step": times[len(times) // 2], "steps": a.steps, "torch": torch.__version__}))
+    ms_per_step = median_ms(step, a.steps, sync)
+    result = {"threads": a.threads, "device": str(dev), "ms_per_step": ms_per_step, "steps": a.steps, "torch": torch.__version__}
+    if a.sample_n > 0:
+        sample()
+        result["sample_ms"] = median_ms(sample, a.sample_repeats, sync)
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":

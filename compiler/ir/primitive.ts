@@ -5,7 +5,7 @@
 
 import type { Attrs, Node, ValueId } from "./graph.js";
 import type { NDArray } from "./ndarray.js";
-import type { TensorType } from "./types.js";
+import type { DType, TensorType } from "./types.js";
 import type { DiagnosticCode } from "../diagnostics/codes.js";
 import type { LowerContext } from "../onnx/context.js";
 import type { DerivativeContext } from "../ad/context.js";
@@ -21,11 +21,24 @@ export class ShapeRuleError extends Error {
   }
 }
 
+/** Why ONNX Runtime's WebGPU execution provider leaves (part of) a lowering to the CPU. */
+export interface WebGpuFallback {
+  /** One line for `flowc info --placement` and docs/primitives.md. */
+  readonly reason: string;
+  /** Only nodes whose operand dtype (the first input's; the result's for ops without inputs) is one of these fall back (default: every dtype). */
+  readonly dtypes?: readonly DType[];
+}
+
 export interface OnnxLowering {
   /** Smallest default-domain opset in which every ONNX op this lowering emits exists in the form used. */
   readonly minOpset: number;
-  /** Whether ONNX Runtime's WebGPU execution provider runs the emitted ops (float32) without CPU fallback. */
-  readonly webgpu: boolean;
+  /**
+   * Whether ONNX Runtime's WebGPU execution provider runs every op this lowering emits (true), or
+   * why some run on the CPU. Measured, not assumed: test/webgpu runs every case of every primitive
+   * on the provider and checks ONNX Runtime's placement (its profiler) against this. Shape
+   * arithmetic on int64 tensors, which ONNX Runtime places on the CPU by design, does not count.
+   */
+  readonly webgpu: true | WebGpuFallback;
   /**
    * Emits ONNX nodes computing the outputs from ONNX value names of the inputs; returns output names
    * (an input's name may be returned as is when the op is an identity).

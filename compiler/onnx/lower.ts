@@ -5,7 +5,7 @@
 import { dimToString, dimValue, type Dim } from "../ir/dims.js";
 import type { Graph, GraphInput, ValueId } from "../ir/graph.js";
 import { getPrimitive } from "../ir/primitives/registry.js";
-import type { TensorType } from "../ir/types.js";
+import type { DType, TensorType } from "../ir/types.js";
 import type { Span } from "../source.js";
 import { LowerContext } from "./context.js";
 import { ONNX_DATA_TYPE, onnx, tensorProto, type IModelProto, type ITensorProto, type ITensorShapeDimension, type IValueInfoProto } from "./proto.js";
@@ -88,6 +88,28 @@ export function lowerGraph(graph: Graph, opts: LowerOptions): Uint8Array {
     producerName: "flowc",
     producerVersion: PRODUCER_VERSION,
     graph: { name: graph.name, node: ctx.nodes, initializer: initializers, input: inputInfos, output: outputInfos },
+  };
+  return onnx.ModelProto.encode(model).finish();
+}
+
+/**
+ * A graph of one Identity per input (x0 → y0, x1 → y1, …), of any shapes: run on a GPU provider
+ * with device-resident inputs, it copies them back to host memory (onnxruntime-node has no other
+ * way to read a GPU tensor).
+ */
+export function copyModel(dtypes: readonly DType[]): Uint8Array {
+  const info = (name: string, dtype: DType): IValueInfoProto => ({ name, type: { tensorType: { elemType: ONNX_DATA_TYPE[dtype] } } });
+  const model: IModelProto = {
+    irVersion: IR_VERSION,
+    opsetImport: [{ domain: "", version: DEFAULT_OPSET }],
+    producerName: "flowc",
+    producerVersion: PRODUCER_VERSION,
+    graph: {
+      name: "copy",
+      node: dtypes.map((_, k) => ({ name: `copy${k}`, opType: "Identity", input: [`x${k}`], output: [`y${k}`] })),
+      input: dtypes.map((d, k) => info(`x${k}`, d)),
+      output: dtypes.map((d, k) => info(`y${k}`, d)),
+    },
   };
   return onnx.ModelProto.encode(model).finish();
 }

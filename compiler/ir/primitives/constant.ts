@@ -78,8 +78,8 @@ const arange: PrimitiveDef = {
   },
   onnx: {
     minOpset: 11,
-    // Range with a shape-derived limit involves an int64 Cast; not claimed for WebGPU.
-    webgpu: false,
+    // A constant for a known size; for a symbolic one, Range runs on the GPU and the limit is shape arithmetic.
+    webgpu: true,
     lower(ctx, _inputs, node) {
       const dtype = arangeDType(node.attrs);
       const n = attrDim(node.attrs, "n", "arange");
@@ -109,8 +109,8 @@ const dim: PrimitiveDef = {
   },
   onnx: {
     minOpset: 15,
-    // Shape arithmetic runs on the CPU by ORT's design; the int64 → int32 Cast is not claimed for WebGPU.
-    webgpu: false,
+    // Shape arithmetic: ONNX Runtime places it on the CPU by design.
+    webgpu: true,
     lower(ctx, [x], node, [xt]) {
       const axis = normalizeAxis("dim", attrInt(node.attrs, "axis", "dim"), xt!.shape.length);
       const size = dimValue(xt!.shape[axis]!);

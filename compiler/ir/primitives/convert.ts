@@ -26,10 +26,8 @@ const where: PrimitiveDef = {
     webgpu: true,
     lower(ctx, [c, a, b], _node, [, ta]) {
       if (ta!.dtype !== "bool") return [ctx.node1("Where", [c!, a!, b!])];
-      // ONNX Runtime's CPU Where has no bool kernel: (c and a) or (not c and b) broadcasts the same way.
-      const whenTrue = ctx.node1("And", [c!, a!]);
-      const whenFalse = ctx.node1("And", [ctx.node1("Not", [c!]), b!]);
-      return [ctx.node1("Or", [whenTrue, whenFalse])];
+      // ONNX Runtime's CPU Where has no bool kernel: select among 0/1 int32s (which both providers run).
+      return [ctx.cast(ctx.node1("Where", [c!, ctx.cast(a!, "i32"), ctx.cast(b!, "i32")]), "bool")];
     },
   },
   // The condition is bool (no derivative); each branch's derivative flows where it is selected.
@@ -78,7 +76,7 @@ const stopGrad: PrimitiveDef = {
   onnx: {
     minOpset: 1,
     webgpu: true,
-    // No ONNX node at all: the output is the input's value. (The WebGPU EP has no Identity kernel.)
+    // No ONNX node at all: the output is the input's value.
     lower: (_ctx, [x]) => [x!],
   },
   nonDifferentiable: "by definition",

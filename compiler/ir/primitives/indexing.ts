@@ -169,8 +169,7 @@ const scatterAdd: PrimitiveDef = {
   },
   onnx: {
     minOpset: 16,
-    // ScatterElements is not known to be registered by the WebGPU EP.
-    webgpu: false,
+    webgpu: true,
     lower: (ctx, [data, indices, updates], node, [dt]) => [
       ctx.node1("ScatterElements", [data!, indices!, updates!], { axis: axisOf("scatter_add", node.attrs, dt!), reduction: "add" }),
     ],
@@ -230,8 +229,7 @@ const topk: PrimitiveDef = {
   },
   onnx: {
     minOpset: 11,
-    // TopK is not known to be registered by the WebGPU EP.
-    webgpu: false,
+    webgpu: { reason: "TopK runs on the GPU, but its int64 indices are cast to int32 on the CPU (the WebGPU provider has no int64 Cast)" },
     lower(ctx, [x], node, [xt]) {
       const [values, indices] = ctx.node("TopK", [x!, ctx.int64s([attrInt(node.attrs, "k", "topk")])], {
         axis: axisOf("topk", node.attrs, xt!),

@@ -129,7 +129,7 @@ export const matmul: PrimitiveDef = {
     }
     return [out];
   },
-  onnx: { minOpset: 9, webgpu: true, lower: (ctx, [a, b]) => [ctx.node1("MatMul", [a!, b!])] },
+  onnx: { minOpset: 9, webgpu: { reason: "the WebGPU provider's MatMul is float only", dtypes: ["i32"] }, lower: (ctx, [a, b]) => [ctx.node1("MatMul", [a!, b!])] },
   ...matmulRules,
 };
 

@@ -209,8 +209,7 @@ function argPrimitive(name: "argmax" | "argmin"): PrimitiveDef {
     },
     onnx: {
       minOpset: 11,
-      // The int64 → int32 Cast after ArgMax is not known to run on the WebGPU EP.
-      webgpu: false,
+      webgpu: { reason: `${name === "argmax" ? "ArgMax" : "ArgMin"} runs on the GPU, but its int64 result is cast to int32 on the CPU (the WebGPU provider has no int64 Cast)` },
       lower(ctx, [x], node, [xt]) {
         const axis = normalizeAxis(name, attrInt(node.attrs, "axis", name), xt!.shape.length);
         const index = ctx.node1(name === "argmax" ? "ArgMax" : "ArgMin", [x!], { axis, keepdims: attrBool(node.attrs, "keepdims", name) });

@@ -223,22 +223,20 @@ const slice: PrimitiveDef = {
       const axis = sliceAxis(node.attrs, xt!);
       const s = sliceAttrs(node.attrs);
       const n = dimValue(xt!.shape[axis]!);
-      let bounds: [number, number, number];
-      if (n !== undefined) {
-        // Known size: emit Python's resolved bounds. ONNX clamps a too-negative start to 0 for
-        // negative steps, where Python gives an empty slice, so raw bounds would differ there.
-        const r = pythonSliceIndices(n, s);
-        if (r.length === 0) bounds = [0, 0, 1];
-        else {
-          const end = r.start + r.length * s.step;
-          bounds = [r.start, end < 0 ? -SLICE_TO_END : end, s.step];
-        }
-      } else {
-        // Symbolic size (step 1 only, per the shape rule): ONNX and Python agree on raw bounds.
-        bounds = [s.start, s.stop ?? SLICE_TO_END, s.step];
-      }
-      const [start, end, step] = bounds;
-      return [ctx.node1("Slice", [x!, ctx.int64s([start]), ctx.int64s([end]), ctx.int64s([axis]), ctx.int64s([step])])];
+      const sliced = (from: string, start: number, end: number, step: number) =>
+        ctx.node1("Slice", [from, ctx.int64s([start]), ctx.int64s([end]), ctx.int64s([axis]), ctx.int64s([step])]);
+      // Symbolic size (step 1 only, per the shape rule): ONNX and Python agree on raw bounds.
+      if (n === undefined) return [sliced(x!, s.start, s.stop ?? SLICE_TO_END, s.step)];
+      // Known size: Python's resolved bounds. ONNX clamps a too-negative start to 0 for negative
+      // steps, where Python gives an empty slice, so raw bounds would differ there.
+      const r = pythonSliceIndices(n, s);
+      if (r.length === 0) return [sliced(x!, 0, 0, 1)];
+      if (s.step > 0) return [sliced(x!, r.start, r.start + r.length * s.step, s.step)];
+      // A negative step: the same elements in increasing order, then reversed from the axis's end.
+      // (ONNX Runtime's WebGPU Slice reads a negative-step slice from the axis's last element
+      // whatever its start, so a start other than the last is only ever emitted with a positive step.)
+      const first = r.start + (r.length - 1) * s.step;
+      return [sliced(sliced(x!, first, r.start + 1, -s.step), -1, -SLICE_TO_END, -1)];
     },
   },
   jvp: sameOpOnTangent("slice"),
