@@ -132,6 +132,32 @@ train m(3) on moons { optimizer: adam() }
   });
 });
 
+describe("state that no step sets", () => {
+  it("is a constant of the model: drawn once with the spec's seed, fed every step, kept in the checkpoint", async () => {
+    const text = `
+use std.optim.adam
+data g = toy.gaussian(dim: 3)
+model m {
+  param w: f32[3] = 0.5
+  state a: f32[3, 2] ~ normal()
+  fn projected() -> f32 = sum(a)
+  loss (x: f32[B, 3]) { mean((x @ a - (x * w) @ a)^2) }
+}
+train m1 = m on g { optimizer: adam(lr: 1e-2), batch: 8, steps: 5 }
+`;
+    const spec = compiled("test/constant-state.flow", text);
+    const step = spec.graphs.find((g) => g.graph.name === "m1.train_step")!.graph;
+    const a = step.inputs.find((i) => i.name === "a")!;
+    expect(step.outputs.find((o) => o.updates === "a")).toMatchObject({ role: "state" });
+    const dir = tmp();
+    const run = await trainRun({ spec: "test/constant-state.flow", compiled: spec, outDir: dir });
+    expect(run.step).toBe(5);
+    const { tensors } = loadCheckpoint(dir);
+    expect(Array.from(tensors["a"]!.data)).toEqual(Array.from(a.initial!));
+    expect(Array.from(tensors["w"]!.data)).not.toEqual([0.5, 0.5, 0.5]);
+  });
+});
+
 describe("run-time errors a user can cause", () => {
   it("a training on generated pairs, run without the training that makes them, is a one-line RunError", async () => {
     const text = `

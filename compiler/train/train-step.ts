@@ -139,6 +139,11 @@ function buildStepGraph(el: Elaborator, model: ModuleInstance, config: TrainConf
       }
     });
     el.addStateOutputs();
+    // A state no function sets in a step (a constant of the model, such as a fixed random
+    // projection `state a: f32[n, m] ~ normal()`) passes through unchanged: the runtime feeds it
+    // like any other state and every checkpoint carries it for the graphs that read it.
+    for (const slot of model.allSlots())
+      if (slot.role === "state" && !el.updatedState().has(slot)) builder.output(`${slot.fullName}.next`, el.slotTensor(slot).id, "state", slot.fullName);
     return el.endGraph();
   } finally {
     el.abandonGraph();
