@@ -101,10 +101,15 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   if (training.init !== undefined) {
     if (!options.startFrom)
       throw new RunError(`training \`${training.name}\` starts from the weights of \`${training.init}\`; train it with \`flowc train\` (which trains that first) or \`flowc check\``);
+    // The parameters (the EMA's where the other training keeps one) and the layer state it reached
+    // (running statistics, as torch's load_state_dict copies buffers); optimizer state starts fresh.
     for (const input of graph.inputs) {
-      if (input.role !== "param") continue;
+      if (input.role !== "param" && input.role !== "state") continue;
       const weights = options.startFrom[`ema.${input.name}`] ?? options.startFrom[input.name];
-      if (!weights) throw new RunError(`\`${training.init}\` has no parameter ${input.name} to start \`${training.name}\` from`);
+      if (!weights) {
+        if (input.role === "state") continue;
+        throw new RunError(`\`${training.init}\` has no parameter ${input.name} to start \`${training.name}\` from`);
+      }
       initial[input.name] = weights;
       if (initial[`ema.${input.name}`]) initial[`ema.${input.name}`] = weights;
     }

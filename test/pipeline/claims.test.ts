@@ -129,14 +129,16 @@ describe("a spec's pipeline and claims", () => {
 });
 
 describe("init: another training's weights", () => {
-  it("starts from the EMA weights the other training reached, and is trained after it", async () => {
+  it("starts from the EMA weights and the layer state the other training reached, and is trained after it", async () => {
     const text = `
 use std.nn.MLP
+use std.norm.BatchNorm
 use std.optim.adam
 data moons = toy.moons()
 model m {
+  norm = BatchNorm(2)
   v = MLP(2, [8], 2)
-  loss (x: f32[B, 2]) { mean((v(x) - x)^2) }
+  loss (x: f32[B, 2]) { mean((v(norm(x)) - x)^2) }
 }
 train base = m on moons { optimizer: adam(lr: 1e-2), steps: 30, ema: 0.9 }
 train tuned = m on moons { optimizer: adam(lr: 1e-2), steps: 0, init: base }
@@ -151,5 +153,9 @@ train tuned = m on moons { optimizer: adam(lr: 1e-2), steps: 0, init: base }
       expect(Array.from(tuned[name]!.data)).toEqual(Array.from(base[`ema.${name}`]!.data));
       expect(Array.from(tuned[name]!.data)).not.toEqual(Array.from(base[name]!.data));
     }
+    // The layer state it reached comes along (as load_state_dict copies buffers).
+    expect(Array.from(base["norm.running_mean"]!.data)).not.toEqual([0, 0]);
+    expect(Array.from(tuned["norm.running_mean"]!.data)).toEqual(Array.from(base["norm.running_mean"]!.data));
+    expect(Array.from(tuned["norm.num_batches_tracked"]!.data)).toEqual([30]);
   }, 60_000);
 });
