@@ -10,6 +10,7 @@ import { GraphBuilder } from "../ir/builder.js";
 import { dimEquals, dimSym, dimValue, type Dim } from "../ir/dims.js";
 import type { SamplerRef } from "../artifacts/pipeline.js";
 import { compileTimeText, measureBinary, samplerWithArguments } from "./measures.js";
+import { mapsPoints, mapThrough } from "./pipeline-builtins.js";
 import type { Attrs, ValueId } from "../ir/graph.js";
 import { ShapeRuleError } from "../ir/primitive.js";
 import { shapeToString, typesEqual, typeToString, type TensorType } from "../ir/types.js";
@@ -462,7 +463,8 @@ export class Elaborator implements TensorCtx {
         return this.callClosure(this.methodClosure(callee.instance, forward), args, span);
       }
       case "sampler-ref":
-        return samplerWithArguments(callee, args, calleeSpan);
+        // `ae.encode(digits)` maps points; `rf1.euler(steps: 1)` sets compile-time parameters.
+        return mapsPoints(args) ? mapThrough(this, callee, args, span, calleeSpan) : samplerWithArguments(callee, args, calleeSpan);
       case "module-decl":
         return fail("E0604", calleeSpan, `modules are created in module bodies, not inside functions`, {
           help: `declare it as a member, e.g. \`layer = ${callee.decl.name.name}(...)\`, and call the member`,
@@ -841,6 +843,18 @@ export class Elaborator implements TensorCtx {
     const graph = `${ref.training}.${ref.sampler.name!.name}${argText ? `(${argText})` : ""}`;
     if (!this.samplerRequests.has(graph)) this.samplerRequests.set(graph, { graph, ref, span });
     return { training: ref.training, graph, label: ref.label };
+  }
+
+  private readonly deterministic = new Map<string, Span>();
+
+  /** Records that a requested function graph maps data, so it must draw no random numbers. */
+  requireDeterministic(ref: SamplerRef, span: Span): void {
+    if (!this.deterministic.has(ref.graph)) this.deterministic.set(ref.graph, span);
+  }
+
+  /** Where a requested graph was used to map data (it must be deterministic), if it was. */
+  deterministicUse(graph: string): Span | undefined {
+    return this.deterministic.get(graph);
   }
 
   /** The sampler and function graphs of trained models asked for so far, in order. */
