@@ -862,11 +862,16 @@ export class Elaborator implements TensorCtx {
     return [...this.samplerRequests.values()];
   }
 
-  /** The feature size of a sampler's result `f32[N, d]`, which pairs generated from it have. */
-  samplerPairFeatures(ref: SamplerRef, span: Span): number {
+  /** The declared result type of a requested sampler, if it is one tensor. */
+  samplerResultType(ref: SamplerRef): TensorType | undefined {
     const request = this.samplerRequests.get(ref.graph)!;
     const returnType = request.ref.sampler.returnType;
-    const type = returnType?.kind === "TensorType" ? evalTensorType(returnType, request.ref.model.env, new Map(), true) : undefined;
+    return returnType?.kind === "TensorType" ? evalTensorType(returnType, request.ref.model.env, new Map(), true) : undefined;
+  }
+
+  /** The feature size of a sampler's result `f32[N, d]`, which pairs generated from it have. */
+  samplerPairFeatures(ref: SamplerRef, span: Span): number {
+    const type = this.samplerResultType(ref);
     const features = type?.shape.length === 2 ? dimValue(type.shape[1]!) : undefined;
     if (features === undefined || type?.dtype !== "f32")
       return fail("E0300", span, `\`pairs\` needs a sampler whose result is f32[N, d] with a known d, but \`${ref.label}\` returns ${type ? typeToString(type) : "no declared tensor type"}`);

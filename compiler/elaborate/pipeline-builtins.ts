@@ -134,7 +134,15 @@ export function mapThrough(el: Elaborator, ref: Extract<Value, { kind: "sampler-
     return { kind: "data", spec, label: `${configured.label}(${source.label})` };
   }
   const of = sampleSetOf(el, source, pointArg.span, `\`${ref.label}\``);
-  const features = of.kind === "mapped" ? of.features : of.kind === "sampler" ? el.samplerPairFeatures(of.sampler, pointArg.span) : undefined;
+  let features: number | undefined;
+  if (of.kind === "sampler") {
+    const type = el.samplerResultType(of.sampler);
+    features = type?.dtype === "f32" && type.shape.length === 2 ? dimValue(type.shape[1]!) : undefined;
+    if (features === undefined)
+      fail("E0709", pointArg.span, `\`${ref.label}\` maps points f32[N, d], but the sampler \`${of.sampler.label}\` returns ${type ? typeToString(type) : "no single tensor (a trajectory?)"}`, {
+        help: "map a sampler that returns its final points, e.g. `sampler euler() -> f32[N, d]`",
+      });
+  } else if (of.kind === "mapped") features = of.features;
   if (features !== undefined) checkFeatures(features, input, configured.label, param, sampleSetLabel(of), pointArg.span);
   const label = `${configured.label}(${sampleSetLabel(of)})`;
   return { kind: "samples", set: { kind: "mapped", function: request, of, features: output, label }, label };
