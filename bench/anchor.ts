@@ -215,8 +215,8 @@ function table(rows: string[][]): string {
 async function main() {
   const { steps } = compiledFor(0);
   const moons: DataSpec = { kind: "toy", source: "toy.moons", args: { noise: 0.05 }, features: 2 };
-  const heldOut = drawPoints(moons, RandomStream.derive(0, "anchor:held-out moons"), n);
-  const floor = Array.from({ length: 10 }, (_, k) => wasserstein2(drawPoints(moons, RandomStream.derive(k, "anchor:second moons"), n), heldOut, 2));
+  const heldOut = await drawPoints(moons, RandomStream.derive(0, "anchor:held-out moons"), n);
+  const floor = await Promise.all(Array.from({ length: 10 }, async (_, k) => wasserstein2(await drawPoints(moons, RandomStream.derive(k, "anchor:second moons"), n), heldOut, 2)));
   const python = findPython();
   const dir = cacheOption ?? mkdtempSync(join(tmpdir(), "flowc-anchor-"));
   mkdirSync(dir, { recursive: true });

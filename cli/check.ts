@@ -87,6 +87,7 @@ export async function checkCommand(spec: string, flags: CheckFlags, io: CliIO): 
   const results: ClaimResult[] = [];
   try {
     for (const claim of claims) results.push(await measureClaim(pipeline, claim, Boolean(flags.fast), nfeOf));
+    await pipeline.close();
   } catch (e) {
     bar?.stop();
     if (e instanceof RunError) {
@@ -110,8 +111,10 @@ function dataLabel(t: ManifestTraining): string {
     switch (d.kind) {
       case "toy":
         return d.source;
+      case "mapped":
+        return `${describe(d.data)} mapped through ${d.function.label}`;
       case "labeled":
-        return `labeled ${d.data.source}`;
+        return `labeled ${describe(d.data)}`;
       case "coupling":
         return `${d.coupling} coupling of ${describe(d.data)}`;
       case "pairs":

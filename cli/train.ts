@@ -8,8 +8,8 @@ import { checkpointExists, loadCheckpoint } from "../runtime/checkpoint.js";
 import { encodeNpy } from "../runtime/npy.js";
 import { scatterPng } from "../runtime/plots/scatter.js";
 import { findTraining, RunError, trainRun, type TrainProgress } from "../runtime/run.js";
-import { Pipeline } from "../runtime/pipeline.js";
-import type { GeneratedPairs } from "../runtime/data/batches.js";
+import { mappingFunctions, Pipeline } from "../runtime/pipeline.js";
+import type { GeneratedPairs, PointMaps } from "../runtime/data/batches.js";
 import { runSampler } from "../runtime/sample.js";
 import { drawPoints, targetDistribution } from "../runtime/data/batches.js";
 import { chooseDevice, compileSpec, parseHyper, parseSeed, UsageError, type SelectionFlags } from "./compile-spec.js";
@@ -56,10 +56,17 @@ export async function trainCommand(spec: string, flags: TrainFlags, io: CliIO): 
     const training = findTraining(compiled, flags.training);
     let pairs: GeneratedPairs | undefined;
     let startFrom: Awaited<ReturnType<Pipeline["trained"]>> | undefined;
+    let maps: PointMaps | undefined;
+    let pipeline: Pipeline | undefined;
     if (training.dependsOn.length > 0) {
-      const why = [training.data.kind === "pairs" ? `learns from pairs of ${training.data.sampler.label}` : "", training.init ? `starts from the weights of ${training.init}` : ""].filter(Boolean).join(" and ");
+      const mapped = mappingFunctions(training.data);
+      const why = [
+        training.data.kind === "pairs" ? `learns from pairs of ${training.data.sampler.label}` : "",
+        mapped.length ? `learns from data mapped through ${mapped.map((f) => f.label).join(", ")}` : "",
+        training.init ? `starts from the weights of ${training.init}` : "",
+      ].filter(Boolean).join(" and ");
       io.out(`${training.name} ${why}: preparing ${training.dependsOn.map((d) => `\`${d}\``).join(", ")} in ${flags.cache ?? ".flowc-cache"}\n`);
-      const pipeline = new Pipeline({
+      pipeline = new Pipeline({
         spec,
         compiled,
         cacheDir: flags.cache ?? ".flowc-cache",
@@ -70,11 +77,14 @@ export async function trainCommand(spec: string, flags: TrainFlags, io: CliIO): 
       });
       if (training.data.kind === "pairs") pairs = await pipeline.pairs(training.data);
       if (training.init !== undefined) startFrom = await pipeline.trained(training.init);
+      for (const fn of mapped) await pipeline.runner(fn);
+      maps = pipeline.maps;
     }
     const result = await trainRun({
       spec,
       compiled,
       pairs: pairs && (() => pairs!),
+      maps,
       startFrom,
       training: flags.training,
       outDir,
@@ -86,6 +96,7 @@ export async function trainCommand(spec: string, flags: TrainFlags, io: CliIO): 
       checkpointEvery: positiveInt(flags.checkpointEvery, "--checkpoint-every"),
       onProgress,
     });
+    await pipeline?.close();
     bar?.stop();
     io.out(`trained ${result.training.name} for ${result.step} steps; last loss ${result.lastLoss.toFixed(5)}\n`);
     io.out(`checkpoint: ${result.checkpoint}\nloss curve: ${join(outDir, "loss.csv")}\n`);
@@ -149,7 +160,7 @@ export async function sampleCommand(runDir: string, flags: SampleFlags, io: CliI
       const training = compiled.manifest.trainings.find((t) => t.name === run.training);
       const series = [];
       const target = training && targetDistribution(training.data, (name) => compiled.manifest!.trainings.find((t) => t.name === name)?.data);
-      if (target && result.samples.shape[1] === 2) series.push({ points: drawPoints(target, RandomStream.derive(seed, "plot-data"), n), color: [150, 150, 150] as const });
+      if (target?.kind === "toy" && result.samples.shape[1] === 2) series.push({ points: await drawPoints(target, RandomStream.derive(seed, "plot-data"), n), color: [150, 150, 150] as const });
       series.push({ points: result.samples.data as Float32Array, color: [31, 119, 180] as const });
       writeFileSync(flags.png, scatterPng(series));
       io.out(`plot: ${flags.png} (grey: data, blue: samples)\n`);

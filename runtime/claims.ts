@@ -4,11 +4,10 @@
 // moons)` compares both models with the same held-out data; data draws come from a stream of the
 // claim's seed, independent of every training stream.
 
-import type { Claim, Measure, SampleSet } from "../compiler/artifacts/pipeline.js";
+import { sampleSetLabel, type Claim, type Measure, type SampleSet } from "../compiler/artifacts/pipeline.js";
 import { RandomStream } from "../compiler/artifacts/rng.js";
-import { drawPoints } from "./data/batches.js";
 import { RunError } from "./errors.js";
-import { energyDistance, MAX_EXACT_OT_POINTS, mmdSquared, pathStraightness, slicedWasserstein, trajectoryTransportCost, transportCost, wasserstein2 } from "./metrics/index.js";
+import { energyDistance, frechetDistance, MAX_EXACT_OT_POINTS, mmdSquared, pathStraightness, slicedWasserstein, trajectoryTransportCost, transportCost, wasserstein2 } from "./metrics/index.js";
 import type { Pipeline } from "./pipeline.js";
 import type { SampleResult } from "./sample.js";
 
@@ -30,6 +29,8 @@ interface Drawn {
   readonly points: Float32Array;
   readonly features: number;
   readonly result?: SampleResult;
+  /** Wall-clock time to make the points (a sampler's run, and the mapping of its points). */
+  readonly milliseconds?: number;
 }
 
 export async function measureClaim(pipeline: Pipeline, claim: Claim, fast: boolean, nfeOf: (graph: string) => number | undefined): Promise<ClaimResult> {
@@ -39,17 +40,25 @@ export async function measureClaim(pipeline: Pipeline, claim: Claim, fast: boole
   const metrics: Record<string, number> = {};
 
   const draw = async (set: SampleSet, occurrence: number): Promise<Drawn> => {
-    const label = (set.kind === "sampler" ? set.sampler.label : set.label) + (occurrence > 0 ? ` #${occurrence + 1}` : "");
+    const label = sampleSetLabel(set) + (occurrence > 0 ? ` #${occurrence + 1}` : "");
     const cached = drawn.get(label);
     if (cached) return cached;
     let d: Drawn;
     if (set.kind === "sampler") {
       const result = await pipeline.sample(set.sampler, n, claim.seed + 7919 * occurrence);
       const last = result.outputs[result.outputs.length - 1]!;
-      d = { kind: "sampler", points: last.data as Float32Array, features: last.shape[1] ?? 1, result };
-    } else {
+      d = { kind: "sampler", points: last.data as Float32Array, features: last.shape[1] ?? 1, result, milliseconds: result.milliseconds };
+    } else if (set.kind === "data") {
       const stream = RandomStream.derive(claim.seed, `claim-data:${label}`);
-      d = { kind: "data", points: drawPoints(set.data, stream, n), features: set.data.kind === "toy" ? set.data.features : 0 };
+      d = { kind: "data", points: await pipeline.points(set.data, stream, n), features: set.data.features };
+    } else {
+      // The points of the inner set (drawn once per claim like any set), mapped through the function.
+      const inner = await draw(set.of, occurrence);
+      await pipeline.runner(set.function);
+      const started = performance.now();
+      const points = await pipeline.maps(set.function)(inner.points, n);
+      const milliseconds = (inner.milliseconds ?? 0) + (performance.now() - started);
+      d = { kind: "mapped", points, features: set.features, milliseconds };
     }
     drawn.set(label, d);
     return d;
@@ -105,7 +114,17 @@ function compare(a: number, op: Claim["op"], b: number): boolean {
 }
 
 export function metricText(m: Extract<Measure, { kind: "metric" }>): string {
-  return `${m.metric}(${m.args.map((a) => (a.kind === "sampler" ? a.sampler.label : a.label)).join(", ")})`;
+  return `${m.metric}(${m.args.map(sampleSetLabel).join(", ")})`;
+}
+
+/**
+ * Function evaluations per sample of the sampler under a sample set: the mapping of its points
+ * (`ae.decode(lfm.euler)`) runs once per sample after the solver and counts in
+ * seconds_per_sample, as the LFM paper counts the solver's evaluations as NFE.
+ */
+function setNfe(set: SampleSet, nfeOf: (graph: string) => number | undefined): number | undefined {
+  if (set.kind === "data") return undefined;
+  return set.kind === "sampler" ? nfeOf(set.sampler.graph) : setNfe(set.of, nfeOf);
 }
 
 async function metric(m: Extract<Measure, { kind: "metric" }>, draw: (s: SampleSet, occurrence: number) => Promise<Drawn>, n: number, nfeOf: (graph: string) => number | undefined): Promise<number> {
@@ -128,6 +147,8 @@ async function metric(m: Extract<Measure, { kind: "metric" }>, draw: (s: SampleS
       return mmdSquared(...pair());
     case "energy":
       return energyDistance(...pair());
+    case "frechet":
+      return frechetDistance(...pair());
     case "straightness": {
       const states = trajectory(a!, m);
       return pathStraightness(states, a!.features);
@@ -141,13 +162,12 @@ async function metric(m: Extract<Measure, { kind: "metric" }>, draw: (s: SampleS
       return transportCost(noise[0]!.data as Float32Array, a!.points, a!.features);
     }
     case "nfe": {
-      const set = m.args[0]!;
-      const nfe = set.kind === "sampler" ? nfeOf(set.sampler.graph) : undefined;
+      const nfe = setNfe(m.args[0]!, nfeOf);
       if (nfe === undefined) throw new RunError(`${metricText(m)}: the sampler's number of function evaluations is unknown`);
       return nfe;
     }
     case "seconds_per_sample":
-      return a!.result!.milliseconds / 1000 / n;
+      return a!.milliseconds! / 1000 / n;
   }
 }
 

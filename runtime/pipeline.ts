@@ -7,12 +7,12 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import type { CompileResult } from "../compiler/compile.js";
-import type { DataSpec, SamplerRef } from "../compiler/artifacts/pipeline.js";
+import type { DataSpec, SampleSet, SamplerRef } from "../compiler/artifacts/pipeline.js";
 import type { ManifestTraining } from "../compiler/artifacts/manifest.js";
 import { FLOWC_VERSION } from "../compiler/version.js";
 import { checkpointExists, loadCheckpoint } from "./checkpoint.js";
-import { batchSource, type GeneratedPairs } from "./data/batches.js";
-import { runFunction } from "./evaluate.js";
+import { batchSource, drawPoints, type GeneratedPairs, type PointMaps } from "./data/batches.js";
+import { FunctionRunner } from "./evaluate.js";
 import { RandomStream } from "../compiler/artifacts/rng.js";
 import type { HostTensor } from "./onnx.js";
 import type { Device } from "./device.js";
@@ -40,6 +40,8 @@ export interface PipelineOptions {
 export class Pipeline {
   private readonly checkpoints = new Map<string, Promise<Readonly<Record<string, HostTensor>>>>();
   private readonly generated = new Map<string, Promise<GeneratedPairs>>();
+  private readonly runners = new Map<string, Promise<FunctionRunner>>();
+  private readonly ready = new Map<string, FunctionRunner>();
 
   constructor(private readonly options: PipelineOptions) {}
 
@@ -85,6 +87,8 @@ export class Pipeline {
     }
     const pairs = new Map<string, GeneratedPairs>();
     if (training.data.kind === "pairs") pairs.set(pairsKey(training.data), await this.pairs(training.data));
+    // The functions the data are mapped through, trained (or loaded) before this training starts.
+    for (const fn of mappingFunctions(training.data)) await this.runner(fn);
     const startFrom = training.init !== undefined ? await this.trained(training.init) : undefined;
     this.options.onTrainStart?.(training, steps, false);
     const result = await trainRun({
@@ -98,6 +102,7 @@ export class Pipeline {
       device: this.options.device,
       onProgress: (p) => this.options.onTrainProgress?.(training, p),
       pairs: (spec) => pairs.get(pairsKey(spec))!,
+      maps: this.maps,
       startFrom,
     });
     this.options.onTrainEnd?.(training, result);
@@ -136,7 +141,6 @@ export class Pipeline {
 
   /** The mean over all elements of a trained model's function, on `n` points of `data` (or none). */
   async evaluate(ref: SamplerRef, data: DataSpec | undefined, n: number, seed: number): Promise<number> {
-    const weights = await this.trained(ref.training);
     if (this.options.compiled.manifest!.graphs.find((g) => g.name === ref.graph)?.kind === "sampler") {
       const result = await this.sample(ref, n, seed);
       return mean(result.samples.data);
@@ -144,10 +148,74 @@ export class Pipeline {
     let inputs: (Float32Array | Int32Array)[] = [];
     if (data) {
       const pairs = data.kind === "pairs" ? await this.pairs(data) : undefined;
-      inputs = batchSource(data, () => pairs!).next(measurementStream(seed, data), n);
+      for (const fn of mappingFunctions(data)) await this.runner(fn);
+      inputs = await batchSource(data, () => pairs!, this.maps).next(measurementStream(seed, data), n);
     }
-    const out = await runFunction(this.options.compiled, weights, ref.graph, inputs, n, { threads: this.options.threads, device: this.options.device });
+    const out = await (await this.runner(ref)).run(inputs, n);
     return mean(out.data);
+  }
+
+  /**
+   * A trained model's function with the weights of its training (trained first unless cached),
+   * kept open for the rest of the pipeline: mapped data run it once per batch.
+   */
+  runner(ref: SamplerRef): Promise<FunctionRunner> {
+    let pending = this.runners.get(ref.graph);
+    if (!pending) {
+      pending = (async () => {
+        const runner = await FunctionRunner.create(this.options.compiled, await this.trained(ref.training), ref.graph, { threads: this.options.threads, device: this.options.device });
+        this.ready.set(ref.graph, runner);
+        return runner;
+      })();
+      this.runners.set(ref.graph, pending);
+    }
+    return pending;
+  }
+
+  /** The trained functions of mapped data; each must have been opened with `runner` first. */
+  readonly maps: PointMaps = (ref) => async (points, n) => {
+    const runner = this.ready.get(ref.graph) ?? (await this.runner(ref));
+    return (await runner.run([points], n)).data as Float32Array;
+  };
+
+  /** `n` fresh points of a data source of one distribution, mapped through trained functions if it is. */
+  async points(data: DataSpec, stream: RandomStream, n: number): Promise<Float32Array> {
+    for (const fn of mappingFunctions(data)) await this.runner(fn);
+    return drawPoints(data, stream, n, this.maps);
+  }
+
+  /** Closes the sessions of the functions opened for mapped data. */
+  async close(): Promise<void> {
+    const runners = [...this.ready.values()];
+    this.ready.clear();
+    this.runners.clear();
+    for (const r of runners) await r.release();
+  }
+}
+
+/** The trained functions a data source maps its points through, innermost first. */
+export function mappingFunctions(data: DataSpec): SamplerRef[] {
+  switch (data.kind) {
+    case "toy":
+    case "pairs":
+      return [];
+    case "labeled":
+    case "coupling":
+      return mappingFunctions(data.data);
+    case "mapped":
+      return [...mappingFunctions(data.data), data.function];
+  }
+}
+
+/** The trained functions a sample set maps its points through (of its data, then its own). */
+export function sampleSetFunctions(set: SampleSet): SamplerRef[] {
+  switch (set.kind) {
+    case "sampler":
+      return [];
+    case "data":
+      return mappingFunctions(set.data);
+    case "mapped":
+      return [...sampleSetFunctions(set.of), set.function];
   }
 }
 

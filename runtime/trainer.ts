@@ -109,7 +109,7 @@ export class Trainer {
     const stepNumber = this.step + 1;
     const { batch, noise, hyper, state, updates } = this.plan;
     const feeds: Record<string, ort.Tensor> = {};
-    this.batches.fill(this.streams.data, this.training.batch, batch.data);
+    await this.batches.fill(this.streams.data, this.training.batch, batch.data);
     batch.names.forEach((name, k) => (feeds[name] = batch.tensors[k]!));
     for (const n of noise) {
       sample(this.streams.noise, n.input.noise!.distribution, n.input.noise!.args, n.data.length, n.data);

@@ -9,7 +9,7 @@
 
 import type * as A from "../../grammar/ast.js";
 import { fail } from "../diagnostics/index.js";
-import { dataDependencies, trainingDependencies, type Claim, type Measure, type SampleSet } from "../artifacts/pipeline.js";
+import { dataDependencies, sampleSetDependencies, trainingDependencies, type Claim, type Measure } from "../artifacts/pipeline.js";
 import type { Elaborator, Frame } from "../elaborate/elaborator.js";
 import { describe } from "../elaborate/values.js";
 import type { LoadedFile } from "../sema/loader.js";
@@ -72,14 +72,10 @@ function measureTrainings(m: Measure): string[] {
     case "binary":
       return [...measureTrainings(m.left), ...measureTrainings(m.right)];
     case "metric":
-      return m.args.flatMap(sampleSetTrainings);
+      return m.args.flatMap(sampleSetDependencies);
     case "value":
       return [m.function.training, ...(m.data ? dataDependencies(m.data) : [])];
   }
-}
-
-function sampleSetTrainings(s: SampleSet): string[] {
-  return s.kind === "sampler" ? [s.sampler.training] : dataDependencies(s.data);
 }
 
 /** The named trainings and everything they depend on, each after its dependencies. */

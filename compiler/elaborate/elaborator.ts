@@ -10,6 +10,7 @@ import { GraphBuilder } from "../ir/builder.js";
 import { dimEquals, dimSym, dimValue, type Dim } from "../ir/dims.js";
 import type { SamplerRef } from "../artifacts/pipeline.js";
 import { compileTimeText, measureBinary, samplerWithArguments } from "./measures.js";
+import { mapsPoints, mapThrough } from "./pipeline-builtins.js";
 import type { Attrs, ValueId } from "../ir/graph.js";
 import { ShapeRuleError } from "../ir/primitive.js";
 import { shapeToString, typesEqual, typeToString, type TensorType } from "../ir/types.js";
@@ -462,7 +463,8 @@ export class Elaborator implements TensorCtx {
         return this.callClosure(this.methodClosure(callee.instance, forward), args, span);
       }
       case "sampler-ref":
-        return samplerWithArguments(callee, args, calleeSpan);
+        // `ae.encode(digits)` maps points; `rf1.euler(steps: 1)` sets compile-time parameters.
+        return mapsPoints(args) ? mapThrough(this, callee, args, span, calleeSpan) : samplerWithArguments(callee, args, calleeSpan);
       case "module-decl":
         return fail("E0604", calleeSpan, `modules are created in module bodies, not inside functions`, {
           help: `declare it as a member, e.g. \`layer = ${callee.decl.name.name}(...)\`, and call the member`,
@@ -843,16 +845,33 @@ export class Elaborator implements TensorCtx {
     return { training: ref.training, graph, label: ref.label };
   }
 
+  private readonly deterministic = new Map<string, Span>();
+
+  /** Records that a requested function graph maps data, so it must draw no random numbers. */
+  requireDeterministic(ref: SamplerRef, span: Span): void {
+    if (!this.deterministic.has(ref.graph)) this.deterministic.set(ref.graph, span);
+  }
+
+  /** Where a requested graph was used to map data (it must be deterministic), if it was. */
+  deterministicUse(graph: string): Span | undefined {
+    return this.deterministic.get(graph);
+  }
+
   /** The sampler and function graphs of trained models asked for so far, in order. */
   requestedSamplers(): readonly SamplerRequest[] {
     return [...this.samplerRequests.values()];
   }
 
-  /** The feature size of a sampler's result `f32[N, d]`, which pairs generated from it have. */
-  samplerPairFeatures(ref: SamplerRef, span: Span): number {
+  /** The declared result type of a requested sampler, if it is one tensor. */
+  samplerResultType(ref: SamplerRef): TensorType | undefined {
     const request = this.samplerRequests.get(ref.graph)!;
     const returnType = request.ref.sampler.returnType;
-    const type = returnType?.kind === "TensorType" ? evalTensorType(returnType, request.ref.model.env, new Map(), true) : undefined;
+    return returnType?.kind === "TensorType" ? evalTensorType(returnType, request.ref.model.env, new Map(), true) : undefined;
+  }
+
+  /** The feature size of a sampler's result `f32[N, d]`, which pairs generated from it have. */
+  samplerPairFeatures(ref: SamplerRef, span: Span): number {
+    const type = this.samplerResultType(ref);
     const features = type?.shape.length === 2 ? dimValue(type.shape[1]!) : undefined;
     if (features === undefined || type?.dtype !== "f32")
       return fail("E0300", span, `\`pairs\` needs a sampler whose result is f32[N, d] with a known d, but \`${ref.label}\` returns ${type ? typeToString(type) : "no declared tensor type"}`);

@@ -9,7 +9,7 @@ import { dimToString } from "../ir/dims.js";
 import type { ValueId } from "../ir/graph.js";
 import { typeToString, type TensorType } from "../ir/types.js";
 import type { LoadedFile } from "../sema/loader.js";
-import type { Comparison, DataSpec, Measure } from "../artifacts/pipeline.js";
+import type { Comparison, DataSpec, Measure, SampleSet } from "../artifacts/pipeline.js";
 import type { Env } from "./env.js";
 import type { ModuleInstance, ParamSlot } from "./module-instance.js";
 
@@ -46,6 +46,11 @@ export type Value =
    * 1)`, `pre.variance_ratio`): run with the weights of the training.
    */
   | { readonly kind: "sampler-ref"; readonly training: string; readonly model: ModuleInstance; readonly sampler: A.SamplerDecl | A.FnDecl; readonly args: Readonly<Record<string, Value>>; readonly label: string }
+  /**
+   * A sampler's samples mapped through a trained model's function (`ae.decode(lfm.euler)`): a
+   * sample set for the metrics of claims.
+   */
+  | { readonly kind: "samples"; readonly set: SampleSet; readonly label: string }
   /** A number measured by `flowc check` (a metric of sample sets, or arithmetic on such). */
   | { readonly kind: "measure"; readonly measure: Measure; readonly text: string }
   /** A comparison of measures: the statement of a claim. */
@@ -101,6 +106,8 @@ export function describe(v: Value): string {
       return `the trained model \`${v.name}\``;
     case "sampler-ref":
       return `the ${v.sampler.kind === "SamplerDecl" ? "sampler" : "function"} \`${v.label}\``;
+    case "samples":
+      return `the samples \`${v.label}\``;
     case "measure":
       return `the measurement \`${v.text}\``;
     case "comparison":

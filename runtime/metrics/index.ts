@@ -2,6 +2,7 @@
 
 export { assignmentCost, linearSumAssignment } from "./assignment.js";
 export { energyDistance, type EnergyOptions } from "./energy.js";
+export { frechetDistance, symmetricEigen } from "./frechet.js";
 export { DEFAULT_MMD_BANDWIDTHS, mmdSquared, type Estimator, type MmdOptions } from "./mmd.js";
 export { pathStraightness, trajectoryTransportCost, transportCost } from "./paths.js";
 export { squaredDistanceMatrix } from "./points.js";

@@ -21,7 +21,7 @@ function rows(x: Float32Array, d: number): string[] {
 }
 
 describe("batch sources", () => {
-  it("a source yields one tensor; a coupling yields (noise, data) from the same stream, reproducibly", () => {
+  it("a source yields one tensor; a coupling yields (noise, data) from the same stream, reproducibly", async () => {
     const source = batchSource(moons, noPairs);
     expect(source.tensors).toEqual([{ dtype: "f32", features: 2 }]);
     const independent = batchSource({ kind: "coupling", coupling: "independent", data: moons }, noPairs);
@@ -29,16 +29,16 @@ describe("batch sources", () => {
       { dtype: "f32", features: 2 },
       { dtype: "f32", features: 2 },
     ]);
-    const a = independent.next(RandomStream.derive(3, "data"), 64);
-    const b = independent.next(RandomStream.derive(3, "data"), 64);
+    const a = await independent.next(RandomStream.derive(3, "data"), 64);
+    const b = await independent.next(RandomStream.derive(3, "data"), 64);
     expect(a.map((t) => Array.from(t))).toEqual(b.map((t) => Array.from(t)));
     expect(a[0]!.length).toBe(128);
   });
 
-  it("minibatch OT pairs the same noise with a permutation of the same data, at a total cost no larger than independent pairing", () => {
+  it("minibatch OT pairs the same noise with a permutation of the same data, at a total cost no larger than independent pairing", async () => {
     for (const seed of [1, 2, 3]) {
-      const [x0, x1] = batchSource({ kind: "coupling", coupling: "independent", data: moons }, noPairs).next(RandomStream.derive(seed, "data"), 128) as Float32Array[];
-      const [y0, y1] = batchSource({ kind: "coupling", coupling: "ot", data: moons }, noPairs).next(RandomStream.derive(seed, "data"), 128) as Float32Array[];
+      const [x0, x1] = await batchSource({ kind: "coupling", coupling: "independent", data: moons }, noPairs).next(RandomStream.derive(seed, "data"), 128) as Float32Array[];
+      const [y0, y1] = await batchSource({ kind: "coupling", coupling: "ot", data: moons }, noPairs).next(RandomStream.derive(seed, "data"), 128) as Float32Array[];
       expect(Array.from(y0!)).toEqual(Array.from(x0!));
       expect(rows(y1!, 2)).toEqual(rows(x1!, 2));
       // Independent pairs of N(0, I) with moons cost ~ E||x0||² + E||x1||² per pair; OT far less.
@@ -46,24 +46,24 @@ describe("batch sources", () => {
     }
   });
 
-  it("labeled data yields each point's class; minibatch OT moves the classes with their points", () => {
+  it("labeled data yields each point's class; minibatch OT moves the classes with their points", async () => {
     const g8: DataSpec = { kind: "toy", source: "toy.gaussians8", args: { radius: 2, std: 0.02 }, features: 2, classes: 8 };
     const labeled: DataSpec = { kind: "labeled", data: g8 };
-    const [x, y] = batchSource(labeled, noPairs).next(RandomStream.derive(5, "data"), 64) as [Float32Array, Int32Array];
+    const [x, y] = await batchSource(labeled, noPairs).next(RandomStream.derive(5, "data"), 64) as [Float32Array, Int32Array];
     expect(batchSource(labeled, noPairs).tensors).toEqual([{ dtype: "f32", features: 2 }, { dtype: "i32" }]);
     // A point of component k lies near 2 (cos kπ/4, sin kπ/4).
     for (let i = 0; i < 64; i++) expect(Math.hypot(x[2 * i]! - 2 * Math.cos((y[i]! * Math.PI) / 4), x[2 * i + 1]! - 2 * Math.sin((y[i]! * Math.PI) / 4))).toBeLessThan(0.2);
-    const [, x1, y1] = batchSource({ kind: "coupling", coupling: "ot", data: labeled }, noPairs).next(RandomStream.derive(5, "data"), 64) as [Float32Array, Float32Array, Int32Array];
+    const [, x1, y1] = await batchSource({ kind: "coupling", coupling: "ot", data: labeled }, noPairs).next(RandomStream.derive(5, "data"), 64) as [Float32Array, Float32Array, Int32Array];
     for (let i = 0; i < 64; i++) expect(Math.hypot(x1[2 * i]! - 2 * Math.cos((y1[i]! * Math.PI) / 4), x1[2 * i + 1]! - 2 * Math.sin((y1[i]! * Math.PI) / 4))).toBeLessThan(0.2);
   });
 
-  it("generated pairs are drawn whole: every batch row is one generated (z0, z1)", () => {
+  it("generated pairs are drawn whole: every batch row is one generated (z0, z1)", async () => {
     const n = 50;
     const z0 = Float32Array.from({ length: 2 * n }, (_, i) => i);
     const z1 = Float32Array.from({ length: 2 * n }, (_, i) => 1000 + i);
     const spec: DataSpec = { kind: "pairs", sampler: { training: "rf1", graph: "rf1.euler", label: "rf1.euler" }, n, seed: 0, features: 2 };
     const source = batchSource(spec, () => ({ z0, z1, n, features: 2 }));
-    const [b0, b1] = source.next(RandomStream.derive(0, "data"), 32) as Float32Array[];
+    const [b0, b1] = await source.next(RandomStream.derive(0, "data"), 32) as Float32Array[];
     for (let i = 0; i < 32; i++) {
       const k = b0![2 * i]! / 2;
       expect(Number.isInteger(k)).toBe(true);
