@@ -9,7 +9,7 @@
 
 import type * as A from "../../grammar/ast.js";
 import { fail } from "../diagnostics/index.js";
-import { dataDependencies, trainingDependencies, type Claim, type Measure, type SampleSet } from "../artifacts/pipeline.js";
+import { dataDependencies, samplerDependencies, trainingDependencies, type Claim, type Measure, type SampleSet } from "../artifacts/pipeline.js";
 import type { Elaborator, Frame } from "../elaborate/elaborator.js";
 import { describe } from "../elaborate/values.js";
 import type { LoadedFile } from "../sema/loader.js";
@@ -74,12 +74,12 @@ function measureTrainings(m: Measure): string[] {
     case "metric":
       return m.args.flatMap(sampleSetTrainings);
     case "value":
-      return [m.function.training, ...(m.data ? dataDependencies(m.data) : [])];
+      return [...samplerDependencies(m.function), ...(m.data ? dataDependencies(m.data) : [])];
   }
 }
 
 function sampleSetTrainings(s: SampleSet): string[] {
-  return s.kind === "sampler" ? [s.sampler.training] : dataDependencies(s.data);
+  return s.kind === "sampler" ? samplerDependencies(s.sampler) : dataDependencies(s.data);
 }
 
 /** The named trainings and everything they depend on, each after its dependencies. */

@@ -1,10 +1,10 @@
 // Training batches from a data description (compiler/artifacts/pipeline.ts): a toy source, a
-// coupling of standard normal noise with a source, or pairs generated beforehand by a trained
-// model's sampler. Every draw comes from the run's seeded data stream, so batches are
+// coupling of standard normal noise with a source, or pairs (or trajectory segments) generated
+// beforehand by a trained model's sampler. Every draw comes from the run's seeded data stream, so batches are
 // reproducible bit for bit (and continue exactly after a resume, which restores the stream).
 
 import type { RandomStream } from "../../compiler/artifacts/rng.js";
-import { dataTensors, pointSource, type BatchTensor, type DataSpec } from "../../compiler/artifacts/pipeline.js";
+import { batchShape, dataTensors, pointSource, type BatchTensor, type DataSpec } from "../../compiler/artifacts/pipeline.js";
 import { RunError } from "../errors.js";
 import { otPermutation } from "../metrics/wasserstein.js";
 import { TOY_SOURCES } from "./toy.js";
@@ -15,6 +15,27 @@ export interface GeneratedPairs {
   readonly z1: Float32Array;
   readonly n: number;
   readonly features: number;
+}
+
+/**
+ * Segments of generated trajectories at the times of a grid: `states[k]` is the state at
+ * `times[k]` of each of the `n` trajectories, row-major [n, features].
+ */
+export interface GeneratedSegments {
+  readonly states: readonly Float32Array[];
+  readonly times: Float32Array;
+  readonly n: number;
+  readonly features: number;
+}
+
+/** The data sources generated before training from trained models. */
+export type GeneratedSpec = Extract<DataSpec, { kind: "pairs" | "segments" }>;
+/** Supplies the generated data of a source (made before training starts): pairs for `pairs`, segments for `segments`. */
+export type GeneratedData = (spec: GeneratedSpec) => GeneratedPairs | GeneratedSegments;
+
+function generatedOf<K extends "pairs" | "segments">(data: GeneratedPairs | GeneratedSegments, kind: K): K extends "pairs" ? GeneratedPairs : GeneratedSegments {
+  if (("states" in data) !== (kind === "segments")) throw new RunError(`the generated data does not fit a \`${kind}\` source`);
+  return data as K extends "pairs" ? GeneratedPairs : GeneratedSegments;
 }
 
 export type BatchArray = Float32Array | Int32Array;
@@ -31,8 +52,8 @@ export interface BatchSource {
   fill(stream: RandomStream, batch: number, out: readonly BatchArray[]): void;
 }
 
-/** `pairs` supplies the generated pairs of a `pairs` source (they are made before training starts). */
-export function batchSource(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" }>) => GeneratedPairs): BatchSource {
+/** `pairs` supplies the generated data of a `pairs` or `segments` source (made before training starts). */
+export function batchSource(spec: DataSpec, pairs: GeneratedData): BatchSource {
   const tensors = dataTensors(spec);
   const fill = filler(spec, pairs);
   return { tensors, fill, next: (stream, batch) => {
@@ -44,7 +65,7 @@ export function batchSource(spec: DataSpec, pairs: (spec: Extract<DataSpec, { ki
 
 /** One array per tensor, sized for `batch` rows. */
 export function allocateBatch(tensors: readonly BatchTensor[], batch: number): BatchArray[] {
-  return tensors.map((t) => (t.dtype === "f32" ? new Float32Array(batch * t.features) : new Int32Array(batch)));
+  return tensors.map((t) => (t.dtype === "f32" ? new Float32Array(batchShape(t, batch).reduce((a, b) => a * b, 1)) : new Int32Array(batch)));
 }
 
 type Filler = (stream: RandomStream, batch: number, out: readonly BatchArray[]) => void;
@@ -55,7 +76,7 @@ function toySampler(spec: Extract<DataSpec, { kind: "toy" }>) {
   return source;
 }
 
-function filler(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" }>) => GeneratedPairs): Filler {
+function filler(spec: DataSpec, pairs: GeneratedData): Filler {
   switch (spec.kind) {
     case "toy": {
       const source = toySampler(spec);
@@ -93,7 +114,7 @@ function filler(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" 
       };
     }
     case "pairs": {
-      const generated = pairs(spec);
+      const generated = generatedOf(pairs(spec), "pairs");
       const d = generated.features;
       return (stream, batch, out) => {
         const [z0, z1] = out as [Float32Array, Float32Array];
@@ -101,6 +122,22 @@ function filler(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" 
           const k = Math.floor(stream.uniform() * generated.n);
           z0.set(generated.z0.subarray(k * d, (k + 1) * d), i * d);
           z1.set(generated.z1.subarray(k * d, (k + 1) * d), i * d);
+        }
+      };
+    }
+    case "segments": {
+      const generated = generatedOf(pairs(spec), "segments");
+      const d = generated.features;
+      const segments = generated.times.length - 1;
+      return (stream, batch, out) => {
+        const [xs, xu, s, u] = out as [Float32Array, Float32Array, Float32Array, Float32Array];
+        for (let i = 0; i < batch; i++) {
+          const m = Math.floor(stream.uniform() * generated.n);
+          const k = Math.floor(stream.uniform() * segments);
+          xs.set(generated.states[k]!.subarray(m * d, (m + 1) * d), i * d);
+          xu.set(generated.states[k + 1]!.subarray(m * d, (m + 1) * d), i * d);
+          s[i] = generated.times[k]!;
+          u[i] = generated.times[k + 1]!;
         }
       };
     }
@@ -127,7 +164,8 @@ export function targetDistribution(spec: DataSpec, trainingData: (name: string) 
       return spec.data;
     case "coupling":
       return targetDistribution(spec.data, trainingData);
-    case "pairs": {
+    case "pairs":
+    case "segments": {
       const upstream = trainingData(spec.sampler.training);
       return upstream ? targetDistribution(upstream, trainingData) : undefined;
     }
