@@ -12,6 +12,7 @@ import { hasErrors, renderDiagnostics } from "../compiler/diagnostics/index.js";
 import { findTraining, initialState, trainStepGraph } from "../runtime/run.js";
 import { allocateBatch, batchSource } from "../runtime/data/batches.js";
 import { RandomStream } from "../compiler/artifacts/rng.js";
+import { batchShape } from "../compiler/artifacts/pipeline.js";
 import { toOrt } from "../runtime/onnx.js";
 
 function arg(name: string, fallback: number): number {
@@ -54,10 +55,10 @@ for (const input of graph.inputs) {
 const batchInputs = graph.inputs.filter((i) => i.role === "input");
 let wall = 0;
 for (let s = 0; s < steps; s++) {
-  batches.fill(stream, batch, data);
+  await batches.fill(stream, batch, data);
   batchInputs.forEach((i, k) => {
     const t = batches.tensors[k]!;
-    feeds[i.name] = t.dtype === "f32" ? new ort.Tensor("float32", data[k] as Float32Array, [batch, t.features]) : new ort.Tensor("int32", data[k] as Int32Array, [batch]);
+    feeds[i.name] = t.dtype === "f32" ? new ort.Tensor("float32", data[k] as Float32Array, batchShape(t, batch)) : new ort.Tensor("int32", data[k] as Int32Array, [batch]);
   });
   const t0 = performance.now();
   await session.run(feeds);

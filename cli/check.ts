@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import cliProgress from "cli-progress";
 import type { ManifestTraining } from "../compiler/artifacts/manifest.js";
-import type { DataSpec } from "../compiler/artifacts/pipeline.js";
+import { computedText, type DataSpec } from "../compiler/artifacts/pipeline.js";
 import { measureClaim, type ClaimResult } from "../runtime/claims.js";
 import { writeFileAtomic } from "../runtime/files.js";
 import { Pipeline } from "../runtime/pipeline.js";
@@ -55,6 +55,7 @@ export async function checkCommand(spec: string, flags: CheckFlags, io: CliIO): 
   }
 
   const curves = new Map<string, [number, number][]>();
+  const computed: { text: string; values: number[] }[] = [];
   let bar: cliProgress.SingleBar | undefined;
   const pipeline = new Pipeline({
     spec,
@@ -81,6 +82,12 @@ export async function checkCommand(spec: string, flags: CheckFlags, io: CliIO): 
       bar = undefined;
       curves.set(t.name, result?.lossCurve ?? readCurve(join(pipeline.runDir(t), "loss.csv")));
     },
+    onComputed: (tensor, values) => {
+      if (tensor.kind === "constant") return;
+      const entry = { text: computedText(tensor), values: Array.from(values, (v) => Number(v.toPrecision(6))) };
+      computed.push(entry);
+      io.out(`  computed ${entry.text} = [${entry.values.join(", ")}]\n`);
+    },
   });
 
   const nfeOf = (graph: string) => manifest.graphs.find((g) => g.name === graph)?.nfe;
@@ -99,7 +106,7 @@ export async function checkCommand(spec: string, flags: CheckFlags, io: CliIO): 
 
   io.out(`\n${table(results)}\n`);
   const plots = writePlots(outDir, results, curves);
-  writeFileAtomic(join(outDir, "report.json"), JSON.stringify(jsonReport(spec, budget, manifest.specHash, results, plots), null, 2) + "\n");
+  writeFileAtomic(join(outDir, "report.json"), JSON.stringify({ ...jsonReport(spec, budget, manifest.specHash, results, plots), ...(computed.length ? { computed } : {}) }, null, 2) + "\n");
   writeFileAtomic(join(outDir, "report.md"), markdownReport(spec, budget, results, plots));
   const failed = results.filter((r) => !r.holds).length;
   io.out(`\n${results.length - failed} of ${results.length} claims hold (${budget} budget). Report: ${join(outDir, "report.md")}\n`);
@@ -119,6 +126,8 @@ function dataLabel(t: ManifestTraining): string {
         return `${d.coupling} coupling of ${describe(d.data)}`;
       case "pairs":
         return `${d.n} pairs from ${d.sampler.label}`;
+      case "segments":
+        return `segments of ${d.n} paths of ${d.sampler.label}`;
     }
   };
   return describe(t.data);

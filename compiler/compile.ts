@@ -206,6 +206,9 @@ function elaborateModels(el: Elaborator, entry: LoadedFile, options: CompileOpti
         out.push({ model: model.name.name, fn: name, graph });
       }
       for (const sampler of inst.samplers) {
+        // A sampler with tensor parameters (a time grid fed at run time) is built where a claim or
+        // a data source binds them, for the shapes of their values (compiler/elaborate/measures.ts).
+        if (sampler.params.some((p) => p.type?.kind === "TensorType")) continue;
         const graph = el.buildFunctionGraph(`${model.name.name}.${sampler.name.name}`, el.methodClosure(inst, sampler));
         out.push({ model: model.name.name, fn: sampler.name.name, graph, kind: "sampler", nfe: el.lastFunctionEvaluations });
       }
@@ -241,7 +244,8 @@ function trainedSamplers(el: Elaborator, trainings: readonly TrainingArtifacts[]
   const out: CompiledGraph[] = [];
   for (const request of el.requestedSamplers()) {
     const { ref } = request;
-    const graph = el.buildFunctionGraph(request.graph, el.methodClosure(ref.model, ref.sampler), ref.args);
+    const inputTypes = Object.fromEntries(Object.entries(ref.inputs ?? {}).map(([name, v]) => [name, v.type]));
+    const graph = el.buildFunctionGraph(request.graph, el.methodClosure(ref.model, ref.sampler), ref.args, inputTypes);
     const isSampler = ref.sampler.kind === "SamplerDecl";
     const mapping = el.deterministicUse(request.graph);
     const noise = graph.inputs.filter((i) => i.role === "noise");

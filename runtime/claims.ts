@@ -161,6 +161,15 @@ async function metric(m: Extract<Measure, { kind: "metric" }>, draw: (s: SampleS
         throw new RunError(`${metricText(m)} needs a sampler that returns its trajectory or draws exactly one noise tensor shaped like its result`);
       return transportCost(noise[0]!.data as Float32Array, a!.points, a!.features);
     }
+    case "endpoint_error": {
+      // Paired: both samplers must have started from the same noise (the same seed and stream, as
+      // every sampler of a claim is, and noise of the same shape).
+      const noiseOf = (d: Drawn) => Object.values(d.result?.noise ?? {});
+      const [na, nb] = [noiseOf(a!), noiseOf(b!)];
+      const same = na.length === nb.length && na.length > 0 && na.every((t, k) => t.data.length === nb[k]!.data.length && t.data.every((x, i) => x === nb[k]!.data[i]));
+      if (!same) throw new RunError(`${metricText(m)} compares two samplers' results from the same noise, but they start from different noise`);
+      return transportCost(...pair());
+    }
     case "nfe": {
       const nfe = setNfe(m.args[0]!, nfeOf);
       if (nfe === undefined) throw new RunError(`${metricText(m)}: the sampler's number of function evaluations is unknown`);

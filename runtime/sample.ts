@@ -18,6 +18,8 @@ export interface SampleOptions extends ExecutionOptions {
    * the same stream, so two models are compared on the same noise.
    */
   readonly noiseStream?: string;
+  /** Values of the sampler's tensor parameters (a time grid), by input name. */
+  readonly inputs?: Readonly<Record<string, HostTensor>>;
 }
 
 export interface SampleResult {
@@ -58,6 +60,8 @@ export async function runSampler(compiled: CompileResult, checkpoint: Readonly<R
       feeds[input.name] = noise[input.name] = { dtype: "f32", shape, data: sample(stream, input.noise!.distribution, input.noise!.args, shape.reduce((a, b) => a * b, 1)) };
     } else if (input.role === "hyper") {
       feeds[input.name] = { dtype: "f32", shape: [], data: Float32Array.of(input.default ?? 0) };
+    } else if (options.inputs?.[input.name]) {
+      feeds[input.name] = options.inputs[input.name]!;
     } else {
       throw new RunError(`the sampler takes an input \`${input.name}\`; samplers with inputs are not supported by \`flowc sample\` yet`);
     }

@@ -8,6 +8,7 @@
 import * as ort from "onnxruntime-node";
 import { RandomStream, sample } from "../compiler/artifacts/rng.js";
 import type { ManifestGraph, ManifestTensor, ManifestTraining } from "../compiler/artifacts/manifest.js";
+import { batchShape } from "../compiler/artifacts/pipeline.js";
 import { allocateBatch, type BatchArray, type BatchSource } from "./data/batches.js";
 import { concreteSizes } from "./inputs.js";
 import { disposeOnDevice, GraphSession, toOrt, type HostTensor, type NodePlacement } from "./onnx.js";
@@ -197,7 +198,7 @@ function stepPlan(graph: ManifestGraph, training: ManifestTraining, batches: Bat
   const data = allocateBatch(batches.tensors, training.batch);
   const tensors = data.map((array, k) => {
     const t = batches.tensors[k]!;
-    return t.dtype === "f32" ? new ort.Tensor("float32", array as Float32Array, [training.batch, t.features]) : new ort.Tensor("int32", array as Int32Array, [training.batch]);
+    return t.dtype === "f32" ? new ort.Tensor("float32", array as Float32Array, batchShape(t, training.batch)) : new ort.Tensor("int32", array as Int32Array, [training.batch]);
   });
   const plan = {
     batch: { names: batchInputs.map((i) => i.name), data, tensors },

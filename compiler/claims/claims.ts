@@ -9,7 +9,7 @@
 
 import type * as A from "../../grammar/ast.js";
 import { fail } from "../diagnostics/index.js";
-import { dataDependencies, sampleSetDependencies, trainingDependencies, type Claim, type Measure } from "../artifacts/pipeline.js";
+import { dataDependencies, sampleSetDependencies, samplerDependencies, trainingDependencies, type Claim, type Measure } from "../artifacts/pipeline.js";
 import type { Elaborator, Frame } from "../elaborate/elaborator.js";
 import { describe } from "../elaborate/values.js";
 import type { LoadedFile } from "../sema/loader.js";
@@ -74,7 +74,7 @@ function measureTrainings(m: Measure): string[] {
     case "metric":
       return m.args.flatMap(sampleSetDependencies);
     case "value":
-      return [m.function.training, ...(m.data ? dataDependencies(m.data) : [])];
+      return [...samplerDependencies(m.function), ...(m.data ? dataDependencies(m.data) : [])];
   }
 }
 

@@ -6,7 +6,7 @@ import { fail } from "../diagnostics/index.js";
 import type { Span } from "../source.js";
 import { jvp as jvpTransform } from "../ad/jvp.js";
 import { withDerivativeErrors } from "./derivative-errors.js";
-import { dimConst, dimDivConst, dimEquals, dimMul, dimValue, type Dim } from "../ir/dims.js";
+import { dimConst, dimDivConst, dimEquals, dimMul, dimToString, dimValue, type Dim } from "../ir/dims.js";
 import { shapeToString, typeToString } from "../ir/types.js";
 import type { Elaborator } from "./elaborator.js";
 import { asTensor, castTensor, dimOrInt, emitTensor, scalarConstant, unifyOperands, type TensorValue } from "./tensors.js";
@@ -178,11 +178,20 @@ function distribution(name: string, params: [string, number][]): BuiltinImpl {
  * A toy data source; `dimArg` names the argument giving its number of features (default 2);
  * `classes` gives the number of classes of its points, for the sources whose points have one.
  */
-function toySource(name: string, params: [string, number][], dimArg?: string, classes?: (args: Record<string, number>) => number): BuiltinImpl {
+/**
+ * A toy source with its numeric parameters and defaults. A parameter marked "optional" is left out
+ * of the source's description (its args, its label) unless given, so adding one changes nothing
+ * for the specs that do not use it.
+ */
+function toySource(name: string, params: [string, number, "optional"?][], dimArg?: string, classes?: (args: Record<string, number>) => number): BuiltinImpl {
   return (_el, args, span) => {
     const b = bind(`toy.${name}`, params.map(([k, v]) => p(k, k === dimArg || k === "components" || k === "layout" ? int(v) : float(v))), args, span);
+    const given = new Set(args.map((a, i) => a.name ?? params[i]?.[0]));
     const out: Record<string, number> = {};
-    for (const [k] of params) out[k] = k === dimArg || k === "components" || k === "layout" ? intArg(b, k, `toy.${name}`) : numberArg(b, k, `toy.${name}`);
+    for (const [k, , optional] of params) {
+      if (optional && !given.has(k)) continue;
+      out[k] = k === dimArg || k === "components" || k === "layout" ? intArg(b, k, `toy.${name}`) : numberArg(b, k, `toy.${name}`);
+    }
     const features = dimArg ? out[dimArg]! : 2;
     if (features < 1 || (out["components"] ?? 1) < 1) fail("E0300", span, `\`toy.${name}\` needs at least one ${features < 1 ? "dimension" : "component"}`);
     const label = `toy.${name}(${Object.entries(out).map(([k, v]) => `${k}: ${v}`).join(", ")})`;
@@ -425,8 +434,15 @@ const table: Record<string, BuiltinImpl> = {
   zeros_like: filledLike("zeros_like", 0),
   ones_like: filledLike("ones_like", 1),
   ones: filled("ones", 1),
+  // full([N], 0.5), or full([N], t) with a scalar tensor t (a time read from a grid fed at run time).
   full(el, args, span) {
     const b = bind("full", [p("shape"), p("value")], args, span);
+    const v = b["value"]!.value;
+    if (v.kind === "tensor") {
+      if (v.type.shape.length !== 0)
+        fail("E0300", b["value"]!.span, `\`value\` of \`full\` must be a number or a scalar tensor, found ${describe(v)}`, { help: "broadcast a tensor with `expand` or arithmetic instead" });
+      return emitTensor(el, "expand", [v.id], { shape: shapeArg(b, "shape", "full") }, span);
+    }
     const value = numberArg(b, "value", "full");
     return emitTensor(el, "expand", [scalarConstant(el, value, "f32", span).id], { shape: shapeArg(b, "shape", "full") }, span);
   },
@@ -444,9 +460,20 @@ const table: Record<string, BuiltinImpl> = {
     const b = bind("rank", [p("x")], args, span);
     return int(tensorArg(el, b, "x", "rank").type.shape.length);
   },
+  // The number of items of a list, or the size of a tensor's first axis when it is known at
+  // compile time (a time grid f32[K + 1] fed at run time: its K + 1 times).
   len(_el, args, span) {
     const b = bind("len", [p("list")], args, span);
     const v = b["list"]!.value;
+    if (v.kind === "tensor") {
+      const first = v.type.shape[0];
+      const size = first === undefined ? undefined : dimValue(first);
+      if (size === undefined)
+        fail("E0302", b["list"]!.span, `\`len\` needs the size of the first axis at compile time, but ${describe(v)} has ${first === undefined ? "no axes" : `the symbolic size ${dimToString(first)}`}`, {
+          help: "give the tensor a size known when compiling, e.g. a grid bound to a sampler's parameter from `bellman_grid(..., steps: 2)`",
+        });
+      return int(size!);
+    }
     if (v.kind !== "list" && v.kind !== "tuple") fail("E0300", b["list"]!.span, `\`len\` needs a list, found ${describe(v)}`);
     return int(v.items.length);
   },
@@ -506,7 +533,8 @@ const table: Record<string, BuiltinImpl> = {
   toy(_el, _args, span) {
     return fail("E0307", span, "`toy` is a namespace of data sources, e.g. `toy.moons(noise: 0.05)`");
   },
-  "toy.moons": toySource("moons", [["noise", 0.05]], undefined, () => 2),
+  // `scale` multiplies the points (and their noise): moons larger than the unit noise of a flow.
+  "toy.moons": toySource("moons", [["noise", 0.05], ["scale", 1, "optional"]], undefined, () => 2),
   "toy.gaussians8": toySource("gaussians8", [
     ["radius", 2],
     ["std", 0.02],

@@ -158,6 +158,8 @@ export class Elaborator implements TensorCtx {
             value = this.expr(decl.value, frame);
             // A named data source is called by its name in messages and reports.
             if (decl.kind === "DataDecl" && value.kind === "data") value = { ...value, label: binding.name };
+            // So is a tensor computed between stages (`let grid2 = bellman_grid(...)`).
+            if (decl.kind === "LetDecl" && value.kind === "computed") value = { ...value, label: binding.name };
             if (decl.kind === "LetDecl" && decl.type) value = checkValue(undefined, value, decl.type, frame.env, new Map(), `\`${binding.name}\``, decl.value.span);
           } finally {
             this.builder = saved;
@@ -748,9 +750,10 @@ export class Elaborator implements TensorCtx {
   /**
    * Makes graph inputs (role `input`) for the parameters of an entry function from their declared
    * tensor types; free sizes become symbolic dims. Inputs already created (by an earlier entry of
-   * the same graph, e.g. a second loss) are shared by name.
+   * the same graph, e.g. a second loss) are shared by name. `inputTypes` gives the types of inputs
+   * whose values are bound at run time (a sampler's grid): their sizes are known.
    */
-  entryArguments(closure: Closure, compileTimeGiven: ReadonlySet<string> = new Set()): EvaluatedArg[] {
+  entryArguments(closure: Closure, compileTimeGiven: ReadonlySet<string> = new Set(), inputTypes: Readonly<Record<string, TensorType>> = {}): EvaluatedArg[] {
     const builder = this.builder!;
     const dims: DimBindings = new Map();
     const args: EvaluatedArg[] = [];
@@ -761,7 +764,7 @@ export class Elaborator implements TensorCtx {
         fail("E0703", p.span, `\`${p.name.name}\` is a parameter of the entry point \`${closure.name}\`, so it needs a tensor type`, {
           help: `annotate it, e.g. \`${p.name.name}: f32[B, d]\``,
         });
-      const type = evalTensorType(p.type, closure.env, dims, true);
+      const type = inputTypes[p.name.name] ?? evalTensorType(p.type, closure.env, dims, true);
       const existing = this.entryInputs.get(p.name.name);
       if (existing) {
         if (!typesEqual(existing.type, type))
@@ -792,13 +795,18 @@ export class Elaborator implements TensorCtx {
    * Builds one inference graph whose inputs are the parameters of `fn` and whose outputs are its
    * result and any updated state.
    */
-  buildFunctionGraph(graphName: string, closure: Closure, compileTimeArgs: Readonly<Record<string, Value>> = {}): ReturnType<GraphBuilder["finish"]> {
+  buildFunctionGraph(
+    graphName: string,
+    closure: Closure,
+    compileTimeArgs: Readonly<Record<string, Value>> = {},
+    inputTypes: Readonly<Record<string, TensorType>> = {},
+  ): ReturnType<GraphBuilder["finish"]> {
     this.beginGraph(graphName, false);
     this.functionEvaluations = 0;
     this.modelCallDepth = 0;
     try {
       const given = Object.entries(compileTimeArgs).map(([name, value]) => ({ name, value, span: closure.fn.span }));
-      const args = [...this.entryArguments(closure, new Set(Object.keys(compileTimeArgs))), ...given];
+      const args = [...this.entryArguments(closure, new Set(Object.keys(compileTimeArgs)), inputTypes), ...given];
       const result = this.callClosure(closure, args, closure.fn.span, this.freeResultSizes(closure));
       this.addOutputs(result, "output", closure.fn.body.span);
       this.addStateOutputs();
@@ -837,12 +845,28 @@ export class Elaborator implements TensorCtx {
     return model;
   }
 
-  /** Asks for the graph of a trained model's sampler (built by compile() after the trainings). */
+  /**
+   * Asks for the graph of a trained model's sampler (built by compile() after the trainings). A
+   * sampler's tensor parameters must be bound (`rf1.euler_on(grid2)`); the graph is built for the
+   * shapes of their values and fed the values at run time.
+   */
   requestSampler(ref: Extract<Value, { kind: "sampler-ref" }>, span: Span): SamplerRef {
-    const argText = Object.entries(ref.args).map(([k, v]) => `${k}=${compileTimeText(v)}`).join(",");
+    if (ref.sampler.kind === "SamplerDecl") {
+      const unbound = ref.sampler.params.filter((p) => p.type?.kind === "TensorType" && !ref.inputs?.[p.name.name]);
+      if (unbound.length)
+        fail("E0300", span, `the sampler \`${ref.label}\` takes the tensor ${unbound.map((p) => `\`${p.name.name}\``).join(", ")}, which must be given to run it`, {
+          help: `e.g. \`${ref.label.split("(")[0]}(${unbound[0]!.name.name}: grid2)\` with \`let grid2 = bellman_grid(...)\`, or a list of numbers`,
+          notes: [{ message: "parameter declared here", span: unbound[0]!.span }],
+        });
+    }
+    const inputs = Object.entries(ref.inputs ?? {});
+    const argText = [
+      ...Object.entries(ref.args).map(([k, v]) => `${k}=${compileTimeText(v)}`),
+      ...inputs.map(([k, v]) => `${k}=${typeToString(v.type)}`),
+    ].join(",");
     const graph = `${ref.training}.${ref.sampler.name!.name}${argText ? `(${argText})` : ""}`;
     if (!this.samplerRequests.has(graph)) this.samplerRequests.set(graph, { graph, ref, span });
-    return { training: ref.training, graph, label: ref.label };
+    return { training: ref.training, graph, label: ref.label, ...(inputs.length ? { inputs: Object.fromEntries(inputs.map(([k, v]) => [k, v.tensor])) } : {}) };
   }
 
   private readonly deterministic = new Map<string, Span>();
@@ -876,6 +900,42 @@ export class Elaborator implements TensorCtx {
     if (features === undefined || type?.dtype !== "f32")
       return fail("E0300", span, `\`pairs\` needs a sampler whose result is f32[N, d] with a known d, but \`${ref.label}\` returns ${type ? typeToString(type) : "no declared tensor type"}`);
     return features;
+  }
+
+  /**
+   * The feature size of the states of a trajectory sampler (`-> [f32[N, d]]`, a list of states at
+   * evenly spaced times from 0 to 1), which segments and Bellman grids are made of.
+   */
+  samplerPathFeatures(ref: SamplerRef, span: Span, what: string): number {
+    const request = this.samplerRequests.get(ref.graph)!;
+    const returnType = request.ref.sampler.returnType;
+    const element = returnType?.kind === "ListType" && returnType.element.kind === "TensorType" ? evalTensorType(returnType.element, request.ref.model.env, new Map(), true) : undefined;
+    const features = element?.shape.length === 2 ? dimValue(element.shape[1]!) : undefined;
+    if (features === undefined || element?.dtype !== "f32")
+      return fail("E0300", span, `${what} needs a sampler that returns its trajectory, a list of states [f32[N, d]] with a known d, but \`${ref.label}\` returns ${element ? `[${typeToString(element)}]` : returnType?.kind === "TensorType" ? `one state, ${typeToString(evalTensorType(returnType, request.ref.model.env, new Map(), true))}` : returnType ? "something else" : "no declared type"}`, {
+        help: "declare one with a trajectory solver of std/solvers.flow, e.g. `sampler euler_path(steps: int = 100) -> [f32[N, d]] { x0 ~ normal([N, d]) ode.euler_trajectory(velocity, x0, ode.uniform_grid(steps)) }`",
+      });
+    return features;
+  }
+
+  /**
+   * Checks that a function of a trained model is a velocity field v(x: f32[B, d], t: f32[B]) ->
+   * f32[B, d] for states of `features` features.
+   */
+  checkVelocity(ref: Extract<Value, { kind: "sampler-ref" }>, features: number, span: Span, what: string): void {
+    const fn = ref.sampler;
+    const types = fn.params.map((p) => (p.type?.kind === "TensorType" ? evalTensorType(p.type, ref.model.env, new Map(), true) : undefined));
+    const [x, t] = types;
+    const result = fn.returnType?.kind === "TensorType" ? evalTensorType(fn.returnType, ref.model.env, new Map(), true) : undefined;
+    const fits =
+      types.length === 2 &&
+      x?.dtype === "f32" && x.shape.length === 2 && dimValue(x.shape[1]!) === features &&
+      t?.dtype === "f32" && t.shape.length === 1 &&
+      result?.dtype === "f32" && result.shape.length === 2 && dimValue(result.shape[1]!) === features;
+    if (!fits)
+      fail("E0300", span, `${what} needs the velocity field of the trajectories, a function (x: f32[B, ${features}], t: f32[B]) -> f32[B, ${features}], but \`${ref.label}\` is (${types.map((y) => (y ? typeToString(y) : "?")).join(", ")}) -> ${result ? typeToString(result) : "?"}`, {
+        help: "name the model's velocity function, e.g. `rf1.velocity` for `fn velocity(x: f32[B, d], t: f32[B]) -> f32[B, d]`",
+      });
   }
 
   /**

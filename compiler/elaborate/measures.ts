@@ -9,7 +9,9 @@ import { fail } from "../diagnostics/index.js";
 import type { Span } from "../source.js";
 import type { Comparison, Measure } from "../artifacts/pipeline.js";
 import type { EvaluatedArg } from "./builtin-args.js";
+import { matchTensorType } from "./signature.js";
 import { describe, type Value } from "./values.js";
+import { dimConst } from "../ir/dims.js";
 
 const ARITHMETIC = new Set(["+", "-", "*", "/"]);
 const COMPARISONS = new Set(["<", "<=", ">", ">="]);
@@ -52,23 +54,52 @@ export function compileTimeText(v: Value): string {
   }
 }
 
-/** `rf2.euler(steps: 1)`: the sampler with its compile-time parameters set. */
+/**
+ * `rf2.euler(steps: 1)`: the sampler with its compile-time parameters set; `rf1.euler_on(grid2)`:
+ * its tensor parameters bound to values fed at run time (a tensor computed between stages such as
+ * `bellman_grid(...)`, or a compile-time list of numbers).
+ */
 export function samplerWithArguments(ref: Extract<Value, { kind: "sampler-ref" }>, args: readonly EvaluatedArg[], span: Span): Value {
   const params = ref.sampler.params;
   const given: Record<string, Value> = { ...ref.args };
+  const inputs: Record<string, Extract<Value, { kind: "computed" }>> = { ...ref.inputs };
   args.forEach((a, i) => {
     const param = a.name !== undefined ? params.find((q) => q.name.name === a.name) : params[i];
     if (!param)
       return fail(a.name !== undefined ? "E0501" : "E0500", a.nameSpan ?? a.span, a.name !== undefined ? `the sampler \`${ref.label}\` has no parameter \`${a.name}\`` : `the sampler \`${ref.label}\` takes ${params.length} arguments`, {
         help: params.length ? `its parameters are ${params.map((q) => `\`${q.name.name}\``).join(", ")}` : "it takes none",
       });
-    if (param.type?.kind === "TensorType")
-      return fail("E0300", a.span, `\`${param.name.name}\` of the sampler \`${ref.label}\` is a tensor input; only compile-time parameters can be set here`);
+    if (param.type?.kind === "TensorType") {
+      if (ref.sampler.kind !== "SamplerDecl")
+        return fail("E0300", a.span, `\`${param.name.name}\` of \`${ref.label}\` is a tensor input of a function; only a sampler's tensor parameters can be bound here`, {
+          help: `measure a function on data with \`value(${ref.label}, data)\``,
+        });
+      const value = runTimeTensor(a.value, a.span, `\`${param.name.name}\` of the sampler \`${ref.label}\``);
+      matchTensorType(value.type, param.type, ref.model.env, new Map(), `\`${param.name.name}\` of the sampler \`${ref.label}\``, a.span, param.type.span);
+      inputs[param.name.name] = value;
+      return;
+    }
     if (!(a.value.kind === "int" || a.value.kind === "float" || a.value.kind === "bool" || a.value.kind === "str"))
       return fail("E0300", a.span, `\`${param.name.name}\` of the sampler \`${ref.label}\` must be a number, bool or string, found ${describe(a.value)}`);
     given[param.name.name] = a.value;
   });
   void span;
-  const label = `${ref.label.split("(")[0]}(${Object.entries(given).map(([k, v]) => `${k}: ${compileTimeText(v)}`).join(", ")})`;
-  return { ...ref, args: given, label };
+  const text = [...Object.entries(given).map(([k, v]) => `${k}: ${compileTimeText(v)}`), ...Object.entries(inputs).map(([k, v]) => `${k}: ${v.label}`)];
+  const label = `${ref.label.split("(")[0]}(${text.join(", ")})`;
+  return { ...ref, args: given, label, ...(Object.keys(inputs).length ? { inputs } : {}) };
+}
+
+/**
+ * A value fed to a tensor parameter at run time: a tensor computed between stages as it is, or a
+ * compile-time list of numbers (`ode.uniform_grid(2)`) as a constant f32 vector.
+ */
+export function runTimeTensor(v: Value, span: Span, what: string): Extract<Value, { kind: "computed" }> {
+  if (v.kind === "computed") return v;
+  if (v.kind === "list" && v.items.length > 0 && v.items.every((x) => x.kind === "int" || x.kind === "float")) {
+    const values = v.items.map((x) => (x as { value: number }).value);
+    return { kind: "computed", tensor: { kind: "constant", values }, type: { dtype: "f32", shape: [dimConst(values.length)] }, label: `[${values.join(", ")}]` };
+  }
+  return fail("E0300", span, `${what} is a tensor fed at run time: give it a tensor computed between stages, such as \`bellman_grid(...)\`, or a list of numbers, found ${describe(v)}`, {
+    help: "e.g. `let grid2 = bellman_grid(rf1.velocity, rf1.euler_path, steps: 2)`, then `rf1.euler_on(grid2)`",
+  });
 }

@@ -9,7 +9,7 @@ import { dimToString } from "../ir/dims.js";
 import type { ValueId } from "../ir/graph.js";
 import { typeToString, type TensorType } from "../ir/types.js";
 import type { LoadedFile } from "../sema/loader.js";
-import type { Comparison, DataSpec, Measure, SampleSet } from "../artifacts/pipeline.js";
+import type { Comparison, ComputedTensor, DataSpec, Measure, SampleSet } from "../artifacts/pipeline.js";
 import type { Env } from "./env.js";
 import type { ModuleInstance, ParamSlot } from "./module-instance.js";
 
@@ -45,7 +45,22 @@ export type Value =
    * A sampler or function of a trained model, with its compile-time arguments (`rf1.euler(steps:
    * 1)`, `pre.variance_ratio`): run with the weights of the training.
    */
-  | { readonly kind: "sampler-ref"; readonly training: string; readonly model: ModuleInstance; readonly sampler: A.SamplerDecl | A.FnDecl; readonly args: Readonly<Record<string, Value>>; readonly label: string }
+  | {
+      readonly kind: "sampler-ref";
+      readonly training: string;
+      readonly model: ModuleInstance;
+      readonly sampler: A.SamplerDecl | A.FnDecl;
+      readonly args: Readonly<Record<string, Value>>;
+      readonly label: string;
+      /** Values bound to the sampler's tensor parameters (`rf1.euler_on(grid2)`), fed at run time. */
+      readonly inputs?: Readonly<Record<string, Extract<Value, { kind: "computed" }>>>;
+    }
+  /**
+   * A tensor the runtime computes between stages (`bellman_grid(...)`), or a compile-time list
+   * bound to a sampler's tensor parameter: it exists only at run time, so it can feed a sampler's
+   * tensor parameter or a data source, but not a compile-time computation.
+   */
+  | { readonly kind: "computed"; readonly tensor: ComputedTensor; readonly type: TensorType; readonly label: string }
   /**
    * A sampler's samples mapped through a trained model's function (`ae.decode(lfm.euler)`): a
    * sample set for the metrics of claims.
@@ -108,6 +123,8 @@ export function describe(v: Value): string {
       return `the ${v.sampler.kind === "SamplerDecl" ? "sampler" : "function"} \`${v.label}\``;
     case "samples":
       return `the samples \`${v.label}\``;
+    case "computed":
+      return `the run-time tensor \`${v.label}\` (${typeToString(v.type)})`;
     case "measure":
       return `the measurement \`${v.text}\``;
     case "comparison":

@@ -17,7 +17,7 @@ import { withDerivativeErrors } from "../elaborate/derivative-errors.js";
 import type { Graph } from "../ir/graph.js";
 import { interpret } from "../ir/interpret.js";
 import { dimValue } from "../ir/dims.js";
-import { dataTensors, type BatchTensor } from "../artifacts/pipeline.js";
+import { batchTypeText, dataTensors } from "../artifacts/pipeline.js";
 import { concreteShape, typeToString, type TensorType } from "../ir/types.js";
 import type { Elaborator, Frame } from "../elaborate/elaborator.js";
 import type { ModuleInstance, ParamSlot } from "../elaborate/module-instance.js";
@@ -201,21 +201,21 @@ function rebuild(structure: Value, leaves: Value[]): Value {
 function checkLossTakesData(step: Graph, data: Extract<Value, { kind: "data" }>, decl: A.TrainDecl, model: ModuleInstance): void {
   const inputs = step.inputs.filter((i) => i.role === "input");
   const tensors = dataTensors(data.spec);
-  const typeText = (t: BatchTensor) => (t.dtype === "f32" ? `f32[B, ${t.features}]` : "i32[B]");
-  const expected = `${tensors.length === 1 ? "one tensor" : `${tensors.length} tensors`} (${tensors.map(typeText).join(", ")})`;
+  const expected = `${tensors.length === 1 ? "one tensor" : `${tensors.length} tensors`} (${tensors.map(batchTypeText).join(", ")})`;
   const lossSpan = model.losses[0]!.span;
   if (inputs.length !== tensors.length)
     fail("E0705", decl.data.span, `${data.label} gives ${expected} per batch, but the loss of \`${model.decl.name.name}\` takes ${inputs.length === 0 ? "no tensor" : inputs.map((i) => `\`${i.name}\``).join(", ")}`, {
       help:
         tensors.length === 1
           ? "declare the loss with one batch parameter, e.g. `loss (x1: f32[B, d]) { ... }`"
-          : `declare the loss with ${tensors.length} batch parameters, e.g. \`loss (${tensors.map((t, k) => `${["x0", "x1", "y"][k] ?? `t${k}`}: ${t.dtype === "f32" ? "f32[B, d]" : "i32[B]"}`).join(", ")}) { ... }\``,
+          : `declare the loss with ${tensors.length} batch parameters, e.g. \`loss (${tensors.map((t, k) => `${(data.spec.kind === "segments" ? ["xs", "xu", "s", "u"] : ["x0", "x1", "y"])[k] ?? `t${k}`}: ${"features" in t ? "f32[B, d]" : batchTypeText(t)}`).join(", ")}) { ... }\``,
       notes: [{ message: "the loss", span: lossSpan }],
     });
   inputs.forEach((input, k) => {
     const type = step.values[input.value]!;
     const want = tensors[k]!;
-    const fits = want.dtype === "f32" ? type.dtype === "f32" && type.shape.length === 2 && dimValue(type.shape[1]!) === want.features : type.dtype === "i32" && type.shape.length === 1;
+    const fits =
+      "features" in want ? type.dtype === "f32" && type.shape.length === 2 && dimValue(type.shape[1]!) === want.features : type.dtype === want.dtype && type.shape.length === 1;
     if (!fits)
       fail("E0705", decl.data.span, `${data.label} gives ${expected} per batch, but the loss takes \`${input.name}\`: ${typeToString(type)}`, {
         notes: [{ message: "the loss", span: lossSpan }],

@@ -1,11 +1,11 @@
 // Training batches from a data description (compiler/artifacts/pipeline.ts): a built-in source, a
-// coupling of standard normal noise with a source, pairs generated beforehand by a trained
-// model's sampler, or a source's points mapped through a trained model's function. Every draw
-// comes from the run's seeded data stream, so batches are reproducible bit for bit (and continue
-// exactly after a resume, which restores the stream).
+// coupling of standard normal noise with a source, pairs (or trajectory segments) generated
+// beforehand by a trained model's sampler, or a source's points mapped through a trained model's
+// function. Every draw comes from the run's seeded data stream, so batches are reproducible bit
+// for bit (and continue exactly after a resume, which restores the stream).
 
 import type { RandomStream } from "../../compiler/artifacts/rng.js";
-import { dataTensors, pointSource, type BatchTensor, type DataSpec, type PointSpec, type SamplerRef } from "../../compiler/artifacts/pipeline.js";
+import { batchShape, dataTensors, pointSource, type BatchTensor, type DataSpec, type PointSpec, type SamplerRef } from "../../compiler/artifacts/pipeline.js";
 import { RunError } from "../errors.js";
 import { otPermutation } from "../metrics/wasserstein.js";
 import { POINT_SOURCES } from "./sources.js";
@@ -16,6 +16,27 @@ export interface GeneratedPairs {
   readonly z1: Float32Array;
   readonly n: number;
   readonly features: number;
+}
+
+/**
+ * Segments of generated trajectories at the times of a grid: `states[k]` is the state at
+ * `times[k]` of each of the `n` trajectories, row-major [n, features].
+ */
+export interface GeneratedSegments {
+  readonly states: readonly Float32Array[];
+  readonly times: Float32Array;
+  readonly n: number;
+  readonly features: number;
+}
+
+/** The data sources generated before training from trained models. */
+export type GeneratedSpec = Extract<DataSpec, { kind: "pairs" | "segments" }>;
+/** Supplies the generated data of a source (made before training starts): pairs for `pairs`, segments for `segments`. */
+export type GeneratedData = (spec: GeneratedSpec) => GeneratedPairs | GeneratedSegments;
+
+function generatedOf<K extends "pairs" | "segments">(data: GeneratedPairs | GeneratedSegments, kind: K): K extends "pairs" ? GeneratedPairs : GeneratedSegments {
+  if (("states" in data) !== (kind === "segments")) throw new RunError(`the generated data does not fit a \`${kind}\` source`);
+  return data as K extends "pairs" ? GeneratedPairs : GeneratedSegments;
 }
 
 export type BatchArray = Float32Array | Int32Array;
@@ -43,10 +64,10 @@ export interface BatchSource {
 }
 
 /**
- * `pairs` supplies the generated pairs of a `pairs` source (they are made before training
+ * `pairs` supplies the generated data of a `pairs` or `segments` source (made before training
  * starts); `maps` the trained functions of mapped sources.
  */
-export function batchSource(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" }>) => GeneratedPairs, maps: PointMaps = noMaps): BatchSource {
+export function batchSource(spec: DataSpec, pairs: GeneratedData, maps: PointMaps = noMaps): BatchSource {
   const tensors = dataTensors(spec);
   const fill = filler(spec, pairs, maps);
   return {
@@ -66,7 +87,7 @@ const noMaps: PointMaps = (fn) => {
 
 /** One array per tensor, sized for `batch` rows. */
 export function allocateBatch(tensors: readonly BatchTensor[], batch: number): BatchArray[] {
-  return tensors.map((t) => (t.dtype === "f32" ? new Float32Array(batch * t.features) : new Int32Array(batch)));
+  return tensors.map((t) => (t.dtype === "f32" ? new Float32Array(batchShape(t, batch).reduce((a, b) => a * b, 1)) : new Int32Array(batch)));
 }
 
 /** Fills a batch; a promise only when it maps points through a trained function. */
@@ -97,7 +118,7 @@ function pointFiller(spec: PointSpec, maps: PointMaps): PointFiller {
   };
 }
 
-function filler(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" }>) => GeneratedPairs, maps: PointMaps): Filler {
+function filler(spec: DataSpec, pairs: GeneratedData, maps: PointMaps): Filler {
   switch (spec.kind) {
     case "toy":
     case "mapped": {
@@ -134,7 +155,7 @@ function filler(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" 
       };
     }
     case "pairs": {
-      const generated = pairs(spec);
+      const generated = generatedOf(pairs(spec), "pairs");
       const d = generated.features;
       return (stream, batch, out) => {
         const [z0, z1] = out as [Float32Array, Float32Array];
@@ -142,6 +163,22 @@ function filler(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" 
           const k = Math.floor(stream.uniform() * generated.n);
           z0.set(generated.z0.subarray(k * d, (k + 1) * d), i * d);
           z1.set(generated.z1.subarray(k * d, (k + 1) * d), i * d);
+        }
+      };
+    }
+    case "segments": {
+      const generated = generatedOf(pairs(spec), "segments");
+      const d = generated.features;
+      const segments = generated.times.length - 1;
+      return (stream, batch, out) => {
+        const [xs, xu, s, u] = out as [Float32Array, Float32Array, Float32Array, Float32Array];
+        for (let i = 0; i < batch; i++) {
+          const m = Math.floor(stream.uniform() * generated.n);
+          const k = Math.floor(stream.uniform() * segments);
+          xs.set(generated.states[k]!.subarray(m * d, (m + 1) * d), i * d);
+          xu.set(generated.states[k + 1]!.subarray(m * d, (m + 1) * d), i * d);
+          s[i] = generated.times[k]!;
+          u[i] = generated.times[k + 1]!;
         }
       };
     }
@@ -174,7 +211,8 @@ export function targetDistribution(spec: DataSpec, trainingData: (name: string) 
       return spec.data;
     case "coupling":
       return targetDistribution(spec.data, trainingData);
-    case "pairs": {
+    case "pairs":
+    case "segments": {
       const upstream = trainingData(spec.sampler.training);
       return upstream ? targetDistribution(upstream, trainingData) : undefined;
     }

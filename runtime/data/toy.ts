@@ -18,16 +18,18 @@ export type ToySampler = (
   out?: Float32Array,
 ) => Float32Array;
 
+// `scale` (default 1) multiplies every point, noise included.
 const moons: ToySampler = (stream, n, args, labels, out = new Float32Array(n * 2)) => {
   const noise = args["noise"] ?? 0.05;
+  const scale = args["scale"] ?? 1;
   for (let i = 0; i < n; i++) {
     const angle = Math.PI * stream.uniform();
     const upper = stream.uniform() < 0.5;
     if (labels) labels[i] = upper ? 0 : 1;
     const x = upper ? Math.cos(angle) : 1 - Math.cos(angle);
     const y = upper ? Math.sin(angle) : 0.5 - Math.sin(angle);
-    out[2 * i] = x + noise * stream.normal();
-    out[2 * i + 1] = y + noise * stream.normal();
+    out[2 * i] = scale * (x + noise * stream.normal());
+    out[2 * i + 1] = scale * (y + noise * stream.normal());
   }
   return out;
 };
