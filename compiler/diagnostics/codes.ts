@@ -80,6 +80,7 @@ export const DIAGNOSTIC_CODES = {
   E0706: "a loss must be a scalar",
   E0707: "not an optimizer",
   E0708: "invalid claim",
+  E0709: "invalid task stream",
   // --- command line, files and runtime ---
   E0800: "cannot read file",
   E0801: "invalid command-line value",

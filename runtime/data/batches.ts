@@ -1,10 +1,12 @@
 // Training batches from a data description (compiler/artifacts/pipeline.ts): a toy source, a
-// coupling of standard normal noise with a source, or pairs generated beforehand by a trained
-// model's sampler. Every draw comes from the run's seeded data stream, so batches are
-// reproducible bit for bit (and continue exactly after a resume, which restores the stream).
+// coupling of standard normal noise with a source, pairs generated beforehand by a trained
+// model's sampler, or a continual-learning stream of tasks (with a replay buffer). Every draw
+// comes from the run's seeded data stream, so batches are reproducible bit for bit (and continue
+// exactly after a resume, which restores the stream; a source with state of its own, the replay
+// buffer, is rebuilt by drawing the run's batches again from the start: `stateful`).
 
 import type { RandomStream } from "../../compiler/artifacts/rng.js";
-import { dataTensors, pointSource, type BatchTensor, type DataSpec } from "../../compiler/artifacts/pipeline.js";
+import { dataTensors, pointSource, taskClasses, taskOfStep, taskStream, type BatchTensor, type DataSpec, type TaskStream } from "../../compiler/artifacts/pipeline.js";
 import { RunError } from "../errors.js";
 import { otPermutation } from "../metrics/wasserstein.js";
 import { TOY_SOURCES } from "./toy.js";
@@ -22,24 +24,39 @@ export type BatchArray = Float32Array | Int32Array;
 export interface BatchSource {
   /** The tensors of a batch, in order: points f32[batch, features] or classes i32[batch]. */
   readonly tensors: readonly BatchTensor[];
+  /**
+   * Whether the source keeps state between batches (a replay buffer): its batches depend on every
+   * earlier one, so a resumed run draws them again from the start.
+   */
+  readonly stateful: boolean;
   /** Draws one batch into new arrays: one per tensor, row-major. */
-  next(stream: RandomStream, batch: number): BatchArray[];
+  next(stream: RandomStream, batch: number, step?: number): BatchArray[];
   /**
    * Draws one batch into `out` (one array per tensor, sized for `batch`), the same draws as
    * `next`: the trainer reuses its input buffers every step instead of allocating new ones.
+   * `step` (from 1) is the training step the batch is for: a task stream draws the task of that
+   * step (of the run's `steps`).
    */
-  fill(stream: RandomStream, batch: number, out: readonly BatchArray[]): void;
+  fill(stream: RandomStream, batch: number, out: readonly BatchArray[], step?: number): void;
 }
 
-/** `pairs` supplies the generated pairs of a `pairs` source (they are made before training starts). */
-export function batchSource(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" }>) => GeneratedPairs): BatchSource {
+/**
+ * `pairs` supplies the generated pairs of a `pairs` source (they are made before training starts);
+ * `steps` is the length of the run, which places the tasks of a task stream.
+ */
+export function batchSource(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" }>) => GeneratedPairs, steps?: number): BatchSource {
   const tensors = dataTensors(spec);
-  const fill = filler(spec, pairs);
-  return { tensors, fill, next: (stream, batch) => {
-    const out = allocateBatch(tensors, batch);
-    fill(stream, batch, out);
-    return out;
-  } };
+  const fill = filler(spec, pairs, steps);
+  return {
+    tensors,
+    fill,
+    stateful: spec.kind === "replay",
+    next: (stream, batch, step) => {
+      const out = allocateBatch(tensors, batch);
+      fill(stream, batch, out, step);
+      return out;
+    },
+  };
 }
 
 /** One array per tensor, sized for `batch` rows. */
@@ -47,7 +64,7 @@ export function allocateBatch(tensors: readonly BatchTensor[], batch: number): B
   return tensors.map((t) => (t.dtype === "f32" ? new Float32Array(batch * t.features) : new Int32Array(batch)));
 }
 
-type Filler = (stream: RandomStream, batch: number, out: readonly BatchArray[]) => void;
+type Filler = (stream: RandomStream, batch: number, out: readonly BatchArray[], step?: number) => void;
 
 function toySampler(spec: Extract<DataSpec, { kind: "toy" }>) {
   const source = TOY_SOURCES[spec.source];
@@ -55,7 +72,7 @@ function toySampler(spec: Extract<DataSpec, { kind: "toy" }>) {
   return source;
 }
 
-function filler(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" }>) => GeneratedPairs): Filler {
+function filler(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" }>) => GeneratedPairs, steps?: number): Filler {
   switch (spec.kind) {
     case "toy": {
       const source = toySampler(spec);
@@ -92,6 +109,19 @@ function filler(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" 
         });
       };
     }
+    case "tasks": {
+      const draw = classDrawer(spec);
+      return (stream, batch, [points, labels], step) => {
+        if (step === undefined || steps === undefined) throw new RunError("a task stream is drawn by a training, step by step; measure a task's points with `task(stream, k)`");
+        draw(stream, batch, taskOfStep(spec, step, steps), points as Float32Array, labels as Int32Array);
+      };
+    }
+    case "task": {
+      const draw = classDrawer(spec.stream);
+      return (stream, batch, [points, labels]) => draw(stream, batch, spec.index, points as Float32Array, labels as Int32Array);
+    }
+    case "replay":
+      return replayFiller(spec, filler(spec.stream, pairs, steps));
     case "pairs": {
       const generated = pairs(spec);
       const d = generated.features;
@@ -105,6 +135,75 @@ function filler(spec: DataSpec, pairs: (spec: Extract<DataSpec, { kind: "pairs" 
       };
     }
   }
+}
+
+/**
+ * Draws n points of the classes of one task of a stream: the source's points, drawn in chunks,
+ * keeping those of the task's classes in the order drawn (rejection).
+ */
+function classDrawer(stream: TaskStream): (rs: RandomStream, n: number, task: number, points: Float32Array, labels: Int32Array) => void {
+  const source = toySampler(stream.data);
+  const args = stream.data.args as Record<string, number>;
+  const d = stream.data.features;
+  const chunk = 64 * stream.count;
+  const scratch = new Float32Array(chunk * d);
+  const scratchLabels = new Int32Array(chunk);
+  return (rs, n, task, points, labels) => {
+    const [first, end] = taskClasses(stream, task);
+    let filled = 0;
+    while (filled < n) {
+      source(rs, chunk, args, scratchLabels, scratch);
+      for (let i = 0; i < chunk && filled < n; i++) {
+        const c = scratchLabels[i]!;
+        if (c < first || c >= end) continue;
+        points.set(scratch.subarray(i * d, (i + 1) * d), filled * d);
+        labels[filled++] = c;
+      }
+    }
+  };
+}
+
+/**
+ * Experience replay over a stream: a reservoir buffer of `spec.buffer` points (Vitter's algorithm
+ * R, as mammoth's Buffer.add_data: the k-th point seen, from 0, takes slot k while the buffer is
+ * not full, else slot r for r uniform in [0, k] when r < size) and, per batch, as many buffered
+ * points drawn without replacement (with replacement while fewer are stored).
+ */
+function replayFiller(spec: Extract<DataSpec, { kind: "replay" }>, current: Filler): Filler {
+  const d = spec.stream.data.features;
+  const size = spec.buffer;
+  const points = new Float32Array(size * d);
+  const labels = new Int32Array(size);
+  let seen = 0;
+  let order = new Int32Array(0);
+  const add = (stream: RandomStream, x: Float32Array, y: Int32Array, batch: number) => {
+    for (let i = 0; i < batch; i++, seen++) {
+      const slot = seen < size ? seen : Math.floor(stream.uniform() * (seen + 1));
+      if (slot >= size) continue;
+      points.set(x.subarray(i * d, (i + 1) * d), slot * d);
+      labels[slot] = y[i]!;
+    }
+  };
+  return (stream, batch, out, step) => {
+    const [x, y, xr, yr] = out as [Float32Array, Int32Array, Float32Array, Int32Array];
+    current(stream, batch, [x, y], step);
+    const first = seen === 0;
+    if (first) add(stream, x, y, batch);
+    const stored = Math.min(seen, size);
+    if (order.length !== stored) order = Int32Array.from({ length: stored }, (_, i) => i);
+    for (let i = 0; i < batch; i++) {
+      let k: number;
+      if (stored >= batch) {
+        // A partial Fisher–Yates shuffle: the first `batch` entries of `order` are a draw without replacement.
+        const j = i + Math.floor(stream.uniform() * (stored - i));
+        [order[i], order[j]] = [order[j]!, order[i]!];
+        k = order[i]!;
+      } else k = Math.floor(stream.uniform() * stored);
+      xr.set(points.subarray(k * d, (k + 1) * d), i * d);
+      yr[i] = labels[k]!;
+    }
+    if (!first) add(stream, x, y, batch);
+  };
 }
 
 /** `n` fresh points of a single-distribution source (held-out data for metrics and plots). */
@@ -125,6 +224,10 @@ export function targetDistribution(spec: DataSpec, trainingData: (name: string) 
       return spec;
     case "labeled":
       return spec.data;
+    case "tasks":
+    case "replay":
+    case "task":
+      return taskStream(spec)?.data ?? (spec.kind === "task" ? spec.stream.data : undefined);
     case "coupling":
       return targetDistribution(spec.data, trainingData);
     case "pairs": {
