@@ -374,3 +374,120 @@ describe("AdaB²N (std/norm.flow) against lvyilin/AdaB2N (float64 transcription)
     ).toBe(false);
   });
 });
+
+// The mechanisms, as /work/shared/papers/layers.md §2 states them (exact consequences of the
+// formulas, not fixture numbers): the modified momentum interpolates between the cumulative average
+// (κ = 0) and BatchNorm's EMA (κ = 1), and the Bayesian weights give each task the share
+// (exp(ω_τ) + n_τ) / Σ (exp(ω) + n).
+describe("AdaB²N's mechanisms", () => {
+  const mechanisms = compile({
+    entry: "test/adab2n-mechanisms.flow",
+    text: `
+use std.norm.AdaB2N
+use std.optim.sgd
+data moons = toy.moons()
+model probe {
+  state x: f32[20, 4] = 0.0
+  state task: i32[20] = 0
+  state current: i32 = 0
+  cumulative = AdaB2N(4, 4, kappa: 0.0)
+  ema = AdaB2N(4, 4, kappa: 1.0)
+  between = AdaB2N(4, 4, kappa: 0.4)
+  loss (unused: f32[M, 2]) {
+    let (a, la) = cumulative(x, task, current)
+    let (b, lb) = ema(x, task, current)
+    let (c, lc) = between(x, task, current)
+    sum(a + b + c) + la + lb + lc
+  }
+}
+train probe on moons { optimizer: sgd(lr: 0.0), steps: 1 }
+`,
+    stage: "ir",
+  });
+  if (hasErrors(mechanisms.diagnostics))
+    throw new Error(
+      renderDiagnostics(mechanisms.diagnostics, (p) =>
+        mechanisms.sources.get(p),
+      ),
+    );
+  const probe = mechanisms.trainings[0]!.trainStep;
+  const layers = ["cumulative", "ema", "between"] as const;
+  const common = {
+    unused: f32([1, 2], [0, 0]),
+    step: f32([], [1]),
+    "optimizer.lr": f32([], [0]),
+  };
+
+  it("recency: after 200 batches of mean +1 and 200 of mean −1, κ = 0 remembers both (running mean 0) and κ = 1 only the last (−1); 0 < κ < 1 is an EMA of momentum 1 − (1 − m)^κ in the long run", async () => {
+    const ort = ortEngine();
+    let state: Arrays = {};
+    const batch = (sign: number) =>
+      f32(
+        [20, 4],
+        Array.from(
+          { length: 80 },
+          (_, k) => sign + (Math.floor(k / 4) % 2 === 0 ? 0.5 : -0.5),
+        ),
+      );
+    const means: Record<number, Record<string, number[]>> = {};
+    for (let s = 1; s <= 400; s++) {
+      const out = await ort(probe, {
+        ...common,
+        x: batch(s <= 200 ? 1 : -1),
+        ...state,
+      });
+      state = Object.fromEntries(
+        layers.flatMap((l) =>
+          [
+            "running_mean",
+            "running_var",
+            "num_batches_tracked",
+            "last_eta",
+          ].map((k) => [`${l}.${k}`, out[`${l}.${k}.next`]!]),
+        ),
+      );
+      means[s] = Object.fromEntries(
+        layers.map((l) => [l, Array.from(out[`${l}.running_mean.next`]!.data)]),
+      );
+      if (s === 400)
+        // The running variance is the biased batch variance (0.25), averaged the same way.
+        for (const v of Array.from(out["cumulative.running_var.next"]!.data))
+          expect(Math.abs(v - 0.25)).toBeLessThan(0.01);
+    }
+    for (const v of means[400]!["cumulative"]!)
+      expect(Math.abs(v)).toBeLessThan(0.01);
+    for (const v of means[400]!["ema"]!)
+      expect(Math.abs(v + 1)).toBeLessThan(0.01);
+    // Ten batches after the switch, an EMA of momentum η has moved 1 − (1 − η)^10 of the way from
+    // +1 to −1: η = 0.1 for κ = 1; η → 1 − 0.9^0.4 = 0.041 for κ = 0.4 (a longer memory).
+    const after10 = (eta: number) => 1 - 2 * (1 - (1 - eta) ** 10);
+    for (const v of means[210]!["ema"]!)
+      expect(Math.abs(v - after10(0.1))).toBeLessThan(1e-4);
+    for (const v of means[210]!["between"]!)
+      expect(Math.abs(v - after10(1 - 0.9 ** 0.4))).toBeLessThan(1e-3);
+  });
+
+  it("balance: with ω = 0 and 10 current samples and 4, 3, 3 of three earlier tasks, task τ's share of the statistics is (1 + n_τ) / Σ (1 + n)", () => {
+    // Sample i carries the indicator of its task in the channels, so μ_c = Σ_{τ(i) = c} w_i, and
+    // κ = 0 makes the first step's running mean μ itself (η_1 = 1).
+    const tasks = [...Array(10).fill(3), 0, 0, 0, 0, 1, 1, 1, 2, 2, 2];
+    const x = f32(
+      [20, 4],
+      tasks.flatMap((t) => [0, 1, 2, 3].map((c) => (c === t ? 1 : 0))),
+    );
+    const out = interpret(probe, {
+      ...common,
+      x,
+      task: i32([20], tasks),
+      current: i32([], [3]),
+    });
+    const n = [4, 3, 3, 10];
+    const total = n.reduce((a, b) => a + b + 1, 0);
+    const shares = Array.from(out["cumulative.running_mean.next"]!.data);
+    shares.forEach((share, c) =>
+      expect(Math.abs(share - (1 + n[c]!) / total)).toBeLessThan(1e-7),
+    );
+    // Plain BatchNorm would give the current task 10 / 20 of the weight; AdaB²N gives it 11 / 24.
+    expect(shares[3]).toBeLessThan(0.5);
+  });
+});
