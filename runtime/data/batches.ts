@@ -6,7 +6,7 @@
 // buffer, is rebuilt by drawing the run's batches again from the start: `stateful`).
 
 import type { RandomStream } from "../../compiler/artifacts/rng.js";
-import { dataTensors, pointSource, taskClasses, taskOfStep, taskStream, type BatchTensor, type DataSpec, type TaskStream } from "../../compiler/artifacts/pipeline.js";
+import { dataTensors, pointSource, taskClasses, taskOfStep, type BatchTensor, type DataSpec, type TaskStream } from "../../compiler/artifacts/pipeline.js";
 import { RunError } from "../errors.js";
 import { otPermutation } from "../metrics/wasserstein.js";
 import { TOY_SOURCES } from "./toy.js";
@@ -225,9 +225,10 @@ export function targetDistribution(spec: DataSpec, trainingData: (name: string) 
     case "labeled":
       return spec.data;
     case "tasks":
+      return spec.data;
     case "replay":
     case "task":
-      return taskStream(spec)?.data ?? (spec.kind === "task" ? spec.stream.data : undefined);
+      return spec.stream.data;
     case "coupling":
       return targetDistribution(spec.data, trainingData);
     case "pairs": {
