@@ -128,6 +128,12 @@ function dataLabel(t: ManifestTraining): string {
         return `${d.n} pairs from ${d.sampler.label}`;
       case "segments":
         return `segments of ${d.n} paths of ${d.sampler.label}`;
+      case "tasks":
+        return `${d.data.source} in ${d.count} tasks`;
+      case "replay":
+        return `${describe(d.stream)} with a replay buffer of ${d.buffer}`;
+      case "task":
+        return `task ${d.index} of ${describe(d.stream)}`;
     }
   };
   return describe(t.data);

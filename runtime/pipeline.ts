@@ -284,6 +284,9 @@ export function mappingFunctions(data: DataSpec): SamplerRef[] {
     case "toy":
     case "pairs":
     case "segments":
+    case "tasks":
+    case "replay":
+    case "task":
       return [];
     case "labeled":
     case "coupling":

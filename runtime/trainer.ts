@@ -102,6 +102,7 @@ export class Trainer {
     const streams = resume
       ? { data: RandomStream.fromState(resume.rng["data"]!), noise: RandomStream.fromState(resume.rng["noise"]!) }
       : { data: RandomStream.derive(training.seed, "data"), noise: RandomStream.derive(training.seed, "noise") };
+    if (resume && batches.stateful) streams.data = await replayBatches(batches, training, resume.step, resume.rng["data"]!);
     return new Trainer(session, graph, training, state, streams, batches, resume?.step ?? 0, options, plan);
   }
 
@@ -110,7 +111,7 @@ export class Trainer {
     const stepNumber = this.step + 1;
     const { batch, noise, hyper, state, updates } = this.plan;
     const feeds: Record<string, ort.Tensor> = {};
-    await this.batches.fill(this.streams.data, this.training.batch, batch.data);
+    await this.batches.fill(this.streams.data, this.training.batch, batch.data, stepNumber);
     batch.names.forEach((name, k) => (feeds[name] = batch.tensors[k]!));
     for (const n of noise) {
       sample(this.streams.noise, n.input.noise!.distribution, n.input.noise!.args, n.data.length, n.data);
@@ -181,6 +182,20 @@ export class Trainer {
     this.state.clear();
     await this.session.release();
   }
+}
+
+/**
+ * A source with state of its own (a replay buffer) continues a resumed run by drawing the batches
+ * of its first `steps` steps again from the start of the data stream, which rebuilds that state;
+ * the stream then has to be where the checkpoint left it.
+ */
+async function replayBatches(batches: BatchSource, training: ManifestTraining, steps: number, saved: readonly number[]): Promise<RandomStream> {
+  const stream = RandomStream.derive(training.seed, "data");
+  const scratch = allocateBatch(batches.tensors, training.batch);
+  for (let s = 1; s <= steps; s++) await batches.fill(stream, training.batch, scratch, s);
+  if (JSON.stringify(stream.state()) !== JSON.stringify(saved))
+    throw new RunError(`drawing the first ${steps} batches again did not reach the data stream's state in the checkpoint; train into a new directory or drop --resume`);
+  return stream;
 }
 
 /** Resolves what `Trainer.next` feeds; throws a RunError for inputs the training cannot fill. */

@@ -81,6 +81,7 @@ export const DIAGNOSTIC_CODES = {
   E0707: "not an optimizer",
   E0708: "invalid claim",
   E0709: "points mapped through a function that cannot map them",
+  E0710: "invalid task stream",
   // --- command line, files and runtime ---
   E0800: "cannot read file",
   E0801: "invalid command-line value",

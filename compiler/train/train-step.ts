@@ -17,14 +17,14 @@ import { withDerivativeErrors } from "../elaborate/derivative-errors.js";
 import type { Graph } from "../ir/graph.js";
 import { interpret } from "../ir/interpret.js";
 import { dimValue } from "../ir/dims.js";
-import { batchTypeText, dataTensors } from "../artifacts/pipeline.js";
+import { batchTypeText, dataTensors, taskStream, type BatchTensor } from "../artifacts/pipeline.js";
 import { concreteShape, typeToString, type TensorType } from "../ir/types.js";
 import type { Elaborator, Frame } from "../elaborate/elaborator.js";
 import type { ModuleInstance, ParamSlot } from "../elaborate/module-instance.js";
 import { asTensor, emitTensor, tensorValue, type TensorValue } from "../elaborate/tensors.js";
 import { describe, type Value } from "../elaborate/values.js";
 import type { LoadedFile } from "../sema/loader.js";
-import { readTrainConfig, type TrainConfig } from "./train-config.js";
+import { configSpan, readTrainConfig, type TrainConfig } from "./train-config.js";
 
 const STEP_INPUT = "step";
 
@@ -63,6 +63,13 @@ export function buildTraining(el: Elaborator, decl: A.TrainDecl, file: LoadedFil
   const data = el.expr(decl.data, frame);
   if (data.kind !== "data") fail("E0300", decl.data.span, `\`train ... on\` needs a data source, found ${describe(data)}`, { help: "declare one with `data moons = toy.moons(noise: 0.05)`" });
   const config = readTrainConfig(el, decl, frame, (e, path) => el.instantiateExpr(e, frame, path, "an optimizer"));
+  const stream = taskStream(data.spec);
+  if (stream)
+    for (const [key, steps] of [["steps", config.steps], ["fast_steps", config.fastSteps]] as const)
+      if (steps > 0 && steps < stream.count)
+        fail("E0710", configSpan(decl, key), `${describe(data)} spreads ${stream.count} tasks over the training's steps, but \`${key}\` is ${steps}`, {
+          help: `train for at least one step per task (${stream.count}), or 0 steps for the initial weights`,
+        });
   const name = decl.name?.name ?? model.decl.name.name;
   const slots = model.allSlots().filter((s) => s.role === "param");
   const optimizerSlots = slots.map((slot) => optimizerState(el, config.optimizer, slot, decl.span));

@@ -1,11 +1,24 @@
 // Training batches from a data description (compiler/artifacts/pipeline.ts): a built-in source, a
 // coupling of standard normal noise with a source, pairs (or trajectory segments) generated
-// beforehand by a trained model's sampler, or a source's points mapped through a trained model's
-// function. Every draw comes from the run's seeded data stream, so batches are reproducible bit
-// for bit (and continue exactly after a resume, which restores the stream).
+// beforehand by a trained model's sampler, a source's points mapped through a trained model's
+// function, or a continual-learning stream of tasks (with a replay buffer). Every draw comes from
+// the run's seeded data stream, so batches are reproducible bit for bit (and continue exactly after
+// a resume, which restores the stream; a source with state of its own, the replay buffer, is
+// rebuilt by drawing the run's batches again from the start: `stateful`).
 
 import type { RandomStream } from "../../compiler/artifacts/rng.js";
-import { batchShape, dataTensors, pointSource, type BatchTensor, type DataSpec, type PointSpec, type SamplerRef } from "../../compiler/artifacts/pipeline.js";
+import {
+  batchShape,
+  dataTensors,
+  pointSource,
+  taskClasses,
+  taskOfStep,
+  type BatchTensor,
+  type DataSpec,
+  type PointSpec,
+  type SamplerRef,
+  type TaskStream,
+} from "../../compiler/artifacts/pipeline.js";
 import { RunError } from "../errors.js";
 import { otPermutation } from "../metrics/wasserstein.js";
 import { POINT_SOURCES } from "./sources.js";
@@ -53,29 +66,38 @@ export type PointMaps = (fn: SamplerRef) => PointMap;
 export interface BatchSource {
   /** The tensors of a batch, in order: points f32[batch, features] or classes i32[batch]. */
   readonly tensors: readonly BatchTensor[];
+  /**
+   * Whether the source keeps state between batches (a replay buffer): its batches depend on every
+   * earlier one, so a resumed run draws them again from the start.
+   */
+  readonly stateful: boolean;
   /** Draws one batch into new arrays: one per tensor, row-major. */
-  next(stream: RandomStream, batch: number): Promise<BatchArray[]>;
+  next(stream: RandomStream, batch: number, step?: number): Promise<BatchArray[]>;
   /**
    * Draws one batch into `out` (one array per tensor, sized for `batch`), the same draws as
    * `next`: the trainer reuses its input buffers every step instead of allocating new ones. It
-   * finishes at once unless the data are mapped through a trained function.
+   * finishes at once unless the data are mapped through a trained function. `step` (from 1) is the
+   * training step the batch is for: a task stream draws the task of that step (of the run's
+   * `steps`).
    */
-  fill(stream: RandomStream, batch: number, out: readonly BatchArray[]): Promise<void>;
+  fill(stream: RandomStream, batch: number, out: readonly BatchArray[], step?: number): Promise<void>;
 }
 
 /**
  * `pairs` supplies the generated data of a `pairs` or `segments` source (made before training
- * starts); `maps` the trained functions of mapped sources.
+ * starts); `maps` the trained functions of mapped sources; `steps` is the length of the run, which
+ * places the tasks of a task stream.
  */
-export function batchSource(spec: DataSpec, pairs: GeneratedData, maps: PointMaps = noMaps): BatchSource {
+export function batchSource(spec: DataSpec, pairs: GeneratedData, maps: PointMaps = noMaps, steps?: number): BatchSource {
   const tensors = dataTensors(spec);
-  const fill = filler(spec, pairs, maps);
+  const fill = filler(spec, pairs, maps, steps);
   return {
     tensors,
-    fill: async (stream, batch, out) => fill(stream, batch, out),
-    next: async (stream, batch) => {
+    stateful: spec.kind === "replay",
+    fill: async (stream, batch, out, step) => fill(stream, batch, out, step),
+    next: async (stream, batch, step) => {
       const out = allocateBatch(tensors, batch);
-      await fill(stream, batch, out);
+      await fill(stream, batch, out, step);
       return out;
     },
   };
@@ -91,7 +113,7 @@ export function allocateBatch(tensors: readonly BatchTensor[], batch: number): B
 }
 
 /** Fills a batch; a promise only when it maps points through a trained function. */
-type Filler = (stream: RandomStream, batch: number, out: readonly BatchArray[]) => void | Promise<void>;
+type Filler = (stream: RandomStream, batch: number, out: readonly BatchArray[], step?: number) => void | Promise<void>;
 
 /** Draws `batch` points of a point source into `points` (and their classes into `labels`). */
 type PointFiller = (stream: RandomStream, batch: number, points: Float32Array, labels?: Int32Array) => void | Promise<void>;
@@ -118,7 +140,7 @@ function pointFiller(spec: PointSpec, maps: PointMaps): PointFiller {
   };
 }
 
-function filler(spec: DataSpec, pairs: GeneratedData, maps: PointMaps): Filler {
+function filler(spec: DataSpec, pairs: GeneratedData, maps: PointMaps, steps?: number): Filler {
   switch (spec.kind) {
     case "toy":
     case "mapped": {
@@ -130,20 +152,20 @@ function filler(spec: DataSpec, pairs: GeneratedData, maps: PointMaps): Filler {
       return (stream, batch, [points, labels]) => fill(stream, batch, points as Float32Array, labels as Int32Array);
     }
     case "coupling": {
-      const inner = filler(spec.data, pairs, maps);
+      const inner = filler(spec.data, pairs, maps, steps);
       const innerTensors = dataTensors(spec.data);
       const d = spec.data.kind === "labeled" ? spec.data.data.features : spec.data.features;
       // Minibatch OT draws the data into scratch buffers, then writes them permuted into `out`.
       let scratch: BatchArray[] = [];
-      return async (stream, batch, out) => {
+      return async (stream, batch, out, step) => {
         const [x0, x1, ...classes] = out as [Float32Array, Float32Array, ...Int32Array[]];
         if (spec.coupling === "independent") {
-          await inner(stream, batch, [x1, ...classes]);
+          await inner(stream, batch, [x1, ...classes], step);
           for (let i = 0; i < batch * d; i++) x0[i] = stream.normal();
           return;
         }
         if (scratch[0]?.length !== batch * d) scratch = allocateBatch(innerTensors, batch);
-        await inner(stream, batch, scratch);
+        await inner(stream, batch, scratch, step);
         for (let i = 0; i < batch * d; i++) x0[i] = stream.normal();
         // x0[i] is paired with x1[σ(i)] (and its class), σ minimising the total squared distance.
         const [drawn, ...labels] = scratch as [Float32Array, ...Int32Array[]];
@@ -154,6 +176,19 @@ function filler(spec: DataSpec, pairs: GeneratedData, maps: PointMaps): Filler {
         });
       };
     }
+    case "tasks": {
+      const draw = classDrawer(spec);
+      return (stream, batch, [points, labels], step) => {
+        if (step === undefined || steps === undefined) throw new RunError("a task stream is drawn by a training, step by step; measure a task's points with `task(stream, k)`");
+        draw(stream, batch, taskOfStep(spec, step, steps), points as Float32Array, labels as Int32Array);
+      };
+    }
+    case "task": {
+      const draw = classDrawer(spec.stream);
+      return (stream, batch, [points, labels]) => draw(stream, batch, spec.index, points as Float32Array, labels as Int32Array);
+    }
+    case "replay":
+      return replayFiller(spec, filler(spec.stream, pairs, maps, steps));
     case "pairs": {
       const generated = generatedOf(pairs(spec), "pairs");
       const d = generated.features;
@@ -186,6 +221,75 @@ function filler(spec: DataSpec, pairs: GeneratedData, maps: PointMaps): Filler {
 }
 
 /**
+ * Draws n points of the classes of one task of a stream: the source's points, drawn in chunks,
+ * keeping those of the task's classes in the order drawn (rejection).
+ */
+function classDrawer(stream: TaskStream): (rs: RandomStream, n: number, task: number, points: Float32Array, labels: Int32Array) => void {
+  const source = builtinSource(stream.data);
+  const args = stream.data.args;
+  const d = stream.data.features;
+  const chunk = 64 * stream.count;
+  const scratch = new Float32Array(chunk * d);
+  const scratchLabels = new Int32Array(chunk);
+  return (rs, n, task, points, labels) => {
+    const [first, end] = taskClasses(stream, task);
+    let filled = 0;
+    while (filled < n) {
+      source(rs, chunk, args, scratchLabels, scratch);
+      for (let i = 0; i < chunk && filled < n; i++) {
+        const c = scratchLabels[i]!;
+        if (c < first || c >= end) continue;
+        points.set(scratch.subarray(i * d, (i + 1) * d), filled * d);
+        labels[filled++] = c;
+      }
+    }
+  };
+}
+
+/**
+ * Experience replay over a stream: a reservoir buffer of `spec.buffer` points (Vitter's algorithm
+ * R, as mammoth's Buffer.add_data: the k-th point seen, from 0, takes slot k while the buffer is
+ * not full, else slot r for r uniform in [0, k] when r < size) and, per batch, as many buffered
+ * points drawn without replacement (with replacement while fewer are stored).
+ */
+function replayFiller(spec: Extract<DataSpec, { kind: "replay" }>, current: Filler): Filler {
+  const d = spec.stream.data.features;
+  const size = spec.buffer;
+  const points = new Float32Array(size * d);
+  const labels = new Int32Array(size);
+  let seen = 0;
+  let order = new Int32Array(0);
+  const add = (stream: RandomStream, x: Float32Array, y: Int32Array, batch: number) => {
+    for (let i = 0; i < batch; i++, seen++) {
+      const slot = seen < size ? seen : Math.floor(stream.uniform() * (seen + 1));
+      if (slot >= size) continue;
+      points.set(x.subarray(i * d, (i + 1) * d), slot * d);
+      labels[slot] = y[i]!;
+    }
+  };
+  return async (stream, batch, out, step) => {
+    const [x, y, xr, yr] = out as [Float32Array, Int32Array, Float32Array, Int32Array];
+    await current(stream, batch, [x, y], step);
+    const first = seen === 0;
+    if (first) add(stream, x, y, batch);
+    const stored = Math.min(seen, size);
+    if (order.length !== stored) order = Int32Array.from({ length: stored }, (_, i) => i);
+    for (let i = 0; i < batch; i++) {
+      let k: number;
+      if (stored >= batch) {
+        // A partial Fisher–Yates shuffle: the first `batch` entries of `order` are a draw without replacement.
+        const j = i + Math.floor(stream.uniform() * (stored - i));
+        [order[i], order[j]] = [order[j]!, order[i]!];
+        k = order[i]!;
+      } else k = Math.floor(stream.uniform() * stored);
+      xr.set(points.subarray(k * d, (k + 1) * d), i * d);
+      yr[i] = labels[k]!;
+    }
+    if (!first) add(stream, x, y, batch);
+  };
+}
+
+/**
  * `n` fresh points of a single-distribution source (held-out data for metrics and plots); points
  * mapped through a trained function need `maps`.
  */
@@ -209,6 +313,11 @@ export function targetDistribution(spec: DataSpec, trainingData: (name: string) 
       return spec;
     case "labeled":
       return spec.data;
+    case "tasks":
+      return spec.data;
+    case "replay":
+    case "task":
+      return spec.stream.data;
     case "coupling":
       return targetDistribution(spec.data, trainingData);
     case "pairs":
