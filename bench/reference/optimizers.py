@@ -412,6 +412,9 @@ def main():
         projected_case("sgdp_dampening_4d", "sgdp", {"lr": 0.05, "momentum": 0.9, "dampening": 0.5, "weight_decay": 0.01, "channel_axis": 0}, [2, 2, 3, 3], 32, ["layer", "channel", "none"]),
         # flowc's layout (channel axis last, the default) and a middle channel axis
         projected_case("adamp_channels_last", "adamp", {"lr": 0.01, "weight_decay": 0.1}, [3, 4], 26, ["channel", "layer", "none"]),
+        # (seed 36: with seed 35 one element of p nearly cancels at step 2, -0.0157 -> -0.0030, just
+        # above the test's 1e-3-of-the-largest floor, and ONNX Runtime's float32 step differs from
+        # the interpreter's there by 4.7e-8, 1.5e-5 relative, over the test's ORT_TOL of 1e-5)
         projected_case("adamp_channels_last_3d", "adamp", {"lr": 0.01, "nesterov": True}, [2, 3, 4], 36, ["channel", "layer", "none"]),
         projected_case("sgdp_channel_axis_1", "sgdp", {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.1, "channel_axis": 1}, [2, 3, 4], 33, ["layer", "channel", "none"]),
         # a flowc Linear followed by BatchNorm: w [d_in, d_out], gradients from torch
