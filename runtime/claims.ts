@@ -4,7 +4,7 @@
 // moons)` compares both models with the same held-out data; data draws come from a stream of the
 // claim's seed, independent of every training stream.
 
-import { sampleSetLabel, type Claim, type Measure, type SampleSet } from "../compiler/artifacts/pipeline.js";
+import { sampleSetLabel, type Claim, type Measure, type MeasureFunction, type SampleSet } from "../compiler/artifacts/pipeline.js";
 import { RandomStream } from "../compiler/artifacts/rng.js";
 import { RunError } from "./errors.js";
 import { energyDistance, frechetDistance, MAX_EXACT_OT_POINTS, mmdSquared, pathStraightness, slicedWasserstein, trajectoryTransportCost, transportCost, wasserstein2 } from "./metrics/index.js";
@@ -73,6 +73,11 @@ export async function measureClaim(pipeline: Pipeline, claim: Claim, fast: boole
         const b = await evaluate(m.right);
         return m.op === "+" ? a + b : m.op === "-" ? a - b : m.op === "*" ? a * b : a / b;
       }
+      case "call": {
+        const xs: number[] = [];
+        for (const arg of m.args) xs.push(await evaluate(arg));
+        return applyMeasureFunction(m.fn, xs);
+      }
       case "metric": {
         const value = await metric(m, draw, n, nfeOf);
         metrics[metricText(m)] = value;
@@ -97,6 +102,18 @@ export async function measureClaim(pipeline: Pipeline, claim: Claim, fast: boole
     }),
   );
   return { claim, measured, threshold, holds, seconds: (performance.now() - started) / 1000, metrics, points };
+}
+
+/** abs, min, max of measured numbers; NaN stays NaN (Math.min/max propagate it), so such a claim fails. */
+export function applyMeasureFunction(fn: MeasureFunction, xs: readonly number[]): number {
+  switch (fn) {
+    case "abs":
+      return Math.abs(xs[0]!);
+    case "min":
+      return Math.min(xs[0]!, xs[1]!);
+    case "max":
+      return Math.max(xs[0]!, xs[1]!);
+  }
 }
 
 function compare(a: number, op: Claim["op"], b: number): boolean {

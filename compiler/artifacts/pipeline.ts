@@ -142,10 +142,12 @@ export type SampleSet =
   | { readonly kind: "data"; readonly data: PointSpec; readonly label: string }
   | { readonly kind: "mapped"; readonly function: SamplerRef; readonly of: SampleSet; readonly features: number; readonly label: string };
 
-/** A number `flowc check` computes: metrics of sample sets combined by arithmetic. */
+/** A number `flowc check` computes: metrics of sample sets combined by arithmetic and functions. */
 export type Measure =
   | { readonly kind: "number"; readonly value: number }
   | { readonly kind: "binary"; readonly op: "+" | "-" | "*" | "/"; readonly left: Measure; readonly right: Measure }
+  /** `abs(m)`, `min(a, b)`, `max(a, b)` of measures (MEASURE_FUNCTIONS). */
+  | { readonly kind: "call"; readonly fn: MeasureFunction; readonly args: readonly Measure[] }
   | { readonly kind: "metric"; readonly metric: MetricName; readonly args: readonly SampleSet[] }
   /**
    * The mean over all elements of a trained model's function, run on `samples` points of `data`
@@ -167,6 +169,14 @@ export const METRICS = {
   seconds_per_sample: { arity: 1, doc: "wall-clock seconds per sample of a sampler" },
 } as const;
 export type MetricName = keyof typeof METRICS;
+
+/** The functions of measurements, with their number of arguments (docs/claims.md). */
+export const MEASURE_FUNCTIONS = {
+  abs: { arity: 1, doc: "absolute value of a measurement" },
+  min: { arity: 2, doc: "smaller of two measurements" },
+  max: { arity: 2, doc: "larger of two measurements" },
+} as const;
+export type MeasureFunction = keyof typeof MEASURE_FUNCTIONS;
 
 export type Comparison = "<" | "<=" | ">" | ">=";
 

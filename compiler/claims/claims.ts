@@ -71,6 +71,8 @@ function measureTrainings(m: Measure): string[] {
       return [];
     case "binary":
       return [...measureTrainings(m.left), ...measureTrainings(m.right)];
+    case "call":
+      return m.args.flatMap(measureTrainings);
     case "metric":
       return m.args.flatMap(sampleSetDependencies);
     case "value":

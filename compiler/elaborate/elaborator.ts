@@ -9,7 +9,7 @@ import type { Span } from "../source.js";
 import { GraphBuilder } from "../ir/builder.js";
 import { dimEquals, dimSym, dimValue, type Dim } from "../ir/dims.js";
 import type { SamplerRef } from "../artifacts/pipeline.js";
-import { compileTimeText, measureBinary, samplerWithArguments } from "./measures.js";
+import { compileTimeText, measureBinary, measureCall, samplerWithArguments } from "./measures.js";
 import { mapsPoints, mapThrough } from "./pipeline-builtins.js";
 import type { Attrs, ValueId } from "../ir/graph.js";
 import { ShapeRuleError } from "../ir/primitive.js";
@@ -454,6 +454,7 @@ export class Elaborator implements TensorCtx {
       case "closure":
         return this.callClosure(callee, args, span);
       case "builtin":
+        if (args.some((a) => a.value.kind === "measure")) return measureCall(callee.name, args, span);
         return BUILTINS.get(callee.name)!(this, args, span);
       case "module": {
         const forward = callee.instance.fns.get("");

@@ -1,14 +1,16 @@
 // Claims are written as ordinary expressions over measurements: `w2(rf2.euler(steps: 1), moons)
 // <= w2(rf1.euler(steps: 1), moons) / 3.0`. A metric call gives a `measure` value (a description
 // the runtime evaluates); arithmetic with numbers and other measures builds a larger one; a
-// comparison gives the claim's statement. Also: a trained model's sampler called with
+// comparison gives the claim's statement; `abs(m)`, `min(a, b)` and `max(a, b)` of measures are
+// measures too (measureCall), so two-sided claims read as written: `abs(w2(a, d) - w2(b, d)) <=
+// 0.02`. Also: a trained model's sampler called with
 // compile-time arguments (`rf2.euler(steps: 1)`) is a variant of that sampler.
 
 import type * as A from "../../grammar/ast.js";
 import { fail } from "../diagnostics/index.js";
 import type { Span } from "../source.js";
-import type { Comparison, Measure } from "../artifacts/pipeline.js";
-import type { EvaluatedArg } from "./builtin-args.js";
+import { MEASURE_FUNCTIONS, type Comparison, type Measure, type MeasureFunction } from "../artifacts/pipeline.js";
+import { bind, p, type EvaluatedArg } from "./builtin-args.js";
 import { matchTensorType } from "./signature.js";
 import { describe, type Value } from "./values.js";
 import { dimConst } from "../ir/dims.js";
@@ -39,6 +41,45 @@ export function measureBinary(e: A.BinaryExpr, a: Value, b: Value): Value {
   return fail("E0300", e.span, `\`${e.op}\` cannot be applied to measurements`, {
     help: "use + - * / to combine measurements and < <= > >= to state a claim",
   });
+}
+
+const isMeasureFunction = (name: string): name is MeasureFunction => Object.hasOwn(MEASURE_FUNCTIONS, name);
+const MEASURE_FUNCTION_LIST = "`abs(m)`, `min(a, b)` and `max(a, b)`";
+
+/**
+ * A builtin called with a measurement among its arguments: `abs`, `min` and `max` build a
+ * measure (numbers among the arguments become constant measures); any other builtin is an error,
+ * since it would need the measurement as a tensor at compile time.
+ */
+export function measureCall(name: string, args: readonly EvaluatedArg[], span: Span): Value {
+  const measured = args.find((a) => a.value.kind === "measure")!;
+  if (!isMeasureFunction(name)) {
+    const instead = name === "maximum" ? "max" : name === "minimum" ? "min" : undefined;
+    return fail("E0301", measured.span, `\`${name}\` does not apply to measurements, found ${describe(measured.value)}`, {
+      help: instead
+        ? `of two measurements, \`${instead}(a, b)\` is the ${instead === "max" ? "larger" : "smaller"}`
+        : `measurements combine with + - * / and the functions ${MEASURE_FUNCTION_LIST}`,
+    });
+  }
+  const { arity, doc } = MEASURE_FUNCTIONS[name];
+  const names = arity === 1 ? ["m"] : ["a", "b"];
+  const usage = `\`${name}(${names.join(", ")})\` is the ${doc}`;
+  if (args.length !== arity)
+    fail(args.length > arity ? "E0500" : "E0503", args.length > arity ? args[arity]!.span : span, `\`${name}\` of measurements takes ${arity} argument${arity === 1 ? "" : "s"}, found ${args.length}`, {
+      help: usage,
+    });
+  const b = bind(name, names.map((n) => p(n)), args, span);
+  const operands = names.map((n) => {
+    const { value, span: at } = b[n]!;
+    if (value.kind === "measure") return { measure: value.measure, text: value.text };
+    if (value.kind === "int" || value.kind === "float") return { measure: { kind: "number", value: value.value } as Measure, text: String(value.value) };
+    return fail("E0300", at, `\`${name}\` of measurements takes measurements or numbers, found ${describe(value)}`, { help: usage });
+  });
+  return {
+    kind: "measure",
+    measure: { kind: "call", fn: name, args: operands.map((o) => o.measure) },
+    text: `${name}(${operands.map((o) => o.text).join(", ")})`,
+  };
 }
 
 export function compileTimeText(v: Value): string {

@@ -10,6 +10,7 @@ import { runCli } from "../../cli/main.js";
 import { bufferIO } from "../../cli/io.js";
 import { compile } from "../../compiler/compile.js";
 import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
+import { applyMeasureFunction } from "../../runtime/claims.js";
 import { Pipeline } from "../../runtime/pipeline.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "flowc-claims-"));
@@ -54,6 +55,9 @@ train untrained = rf on independent(moons) { optimizer: adam(), steps: 0 }
 expect "moons have mean squared norm between 1.2 and 1.45" { that: value(rf1.squared_norm, moons) > 1.2, samples: 2000 }
 expect "training raises the speed at t = 0 above that of the untrained net" { that: value(rf1.speed_at_noise, independent(moons)) > value(untrained.speed_at_noise, independent(moons)), samples: 200 }
 expect "other metrics run" { that: mmd(rf1.euler, moons) + energy(rf1.euler, moons) + sliced_w2(rf1.euler, moons) + transport_cost(rf1.euler) >= 0.0, samples: 200 }
+// Functions of measurements: a two-sided claim, and the better and worse of two models.
+expect "moons have mean squared norm 1.31 within 0.1" { that: abs(value(rf1.squared_norm, moons) - 1.31) <= 0.1, samples: 2000 }
+expect "the better of both is no worse than the worse" { that: min(w2(rf1.euler, moons), w2(rf2.euler, moons)) <= max(w2(rf2.euler, moons), w2(rf1.euler, moons)), samples: 200 }
 `;
 
 describe("a spec's pipeline and claims", () => {
@@ -76,7 +80,40 @@ describe("a spec's pipeline and claims", () => {
       ["moons have mean squared norm between 1.2 and 1.45", ">", ["rf1"]],
       ["training raises the speed at t = 0 above that of the untrained net", ">", ["rf1", "untrained"]],
       ["other metrics run", ">=", ["rf1"]],
+      ["moons have mean squared norm 1.31 within 0.1", "<=", ["rf1"]],
+      ["the better of both is no worse than the worse", "<=", ["rf1", "rf2"]],
     ]);
+    const [within, better] = m.claims.slice(-2);
+    const value = { kind: "value", function: { training: "rf1", label: "rf1.squared_norm" }, dataLabel: "moons" };
+    expect(within!.measured).toMatchObject({ kind: "call", fn: "abs", args: [{ kind: "binary", op: "-", left: value, right: { kind: "number", value: 1.31 } }] });
+    expect(within!.threshold).toEqual({ kind: "number", value: 0.1 });
+    const w2Of = (training: string) => ({ kind: "metric", metric: "w2", args: [{ kind: "sampler", sampler: { training, label: `${training}.euler` } }, { kind: "data", label: "moons" }] });
+    expect(better!.measured).toMatchObject({ kind: "call", fn: "min", args: [w2Of("rf1"), w2Of("rf2")] });
+    expect(better!.threshold).toMatchObject({ kind: "call", fn: "max", args: [w2Of("rf2"), w2Of("rf1")] });
+  });
+
+  it("abs, min and max of measurements mix measurements with numbers and nest", () => {
+    const text = SPEC.replace(/expect [^\n]*\n/g, "") + `expect "nested" { that: max(abs(value(rf1.squared_norm, moons) - 2), min(1, w2(rf1.euler, moons))) / 2.0 < max(0.5, 3) }\n`;
+    const result = compile({ entry: "test/tiny-measure-functions.flow", text });
+    if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
+    const [claim] = result.manifest!.claims;
+    expect(claim!.measured).toMatchObject({
+      kind: "binary",
+      op: "/",
+      left: { kind: "call", fn: "max", args: [{ kind: "call", fn: "abs" }, { kind: "call", fn: "min", args: [{ kind: "number", value: 1 }, { kind: "metric", metric: "w2" }] }] },
+      right: { kind: "number", value: 2 },
+    });
+    // max of two numbers is still folded at compile time.
+    expect(claim!.threshold).toEqual({ kind: "number", value: 3 });
+    expect(claim!.trainings).toEqual(["rf1"]);
+  });
+
+  it("evaluates abs, min and max of measured numbers; a NaN stays NaN, so its claim fails", () => {
+    expect(applyMeasureFunction("abs", [-0.25])).toBe(0.25);
+    expect(applyMeasureFunction("min", [0.3, -2])).toBe(-2);
+    expect(applyMeasureFunction("max", [0.3, -2])).toBe(0.3);
+    expect(applyMeasureFunction("max", [Number.NaN, 1])).toBeNaN();
+    expect(applyMeasureFunction("min", [1, Number.NaN])).toBeNaN();
   });
 
   it("flowc check measures every claim, fails on the one that does not hold, and reuses the cached trainings", async () => {
@@ -103,10 +140,23 @@ describe("a spec's pipeline and claims", () => {
       "moons have mean squared norm between 1.2 and 1.45": true,
       "training raises the speed at t = 0 above that of the untrained net": true,
       "other metrics run": true,
+      "moons have mean squared norm 1.31 within 0.1": true,
+      "the better of both is no worse than the worse": true,
     });
-    const norm = first.report.claims.find((c: { title: string }) => c.title.startsWith("moons")).measured;
+    type Reported = { title: string; measured: number; threshold: number; metrics: Record<string, number> };
+    const claimOf = (title: string): Reported => first.report.claims.find((c: Reported) => c.title === title);
+    const norm = claimOf("moons have mean squared norm between 1.2 and 1.45").measured;
     expect(norm).toBeLessThan(1.45);
-    expect(first.out).toMatch(/6 of 7 claims hold \(fast budget\)/);
+    // Functions of measurements: measured and threshold are the functions' values.
+    const within = claimOf("moons have mean squared norm 1.31 within 0.1");
+    expect(within.measured).toBeCloseTo(Math.abs(within.metrics["value(rf1.squared_norm, moons)"]! - 1.31), 12);
+    expect(within.threshold).toBe(0.1);
+    const better = claimOf("the better of both is no worse than the worse");
+    const w2s = [better.metrics["w2(rf1.euler, moons)"]!, better.metrics["w2(rf2.euler, moons)"]!];
+    expect(w2s[0]).not.toBe(w2s[1]);
+    expect(better.measured).toBe(Math.min(...w2s));
+    expect(better.threshold).toBe(Math.max(...w2s));
+    expect(first.out).toMatch(/8 of 9 claims hold \(fast budget\)/);
     expect(first.report.plots).toContain("loss-rf2.png");
 
     const second = await run();
