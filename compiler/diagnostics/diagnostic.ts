@@ -47,6 +47,28 @@ export function fail(code: DiagnosticCode, span: Span, message: string, extra: {
   throw new CompileError(diagnostic(code, span, message, extra));
 }
 
+/** Whether a span lies in the standard library (std/*.flow), which users call but do not edit. */
+export function inStandardLibrary(span: Span): boolean {
+  return span.file.startsWith("std/");
+}
+
+/**
+ * Runs `body`, the elaboration of a use (at `site`) of the standard library's `what`. An error it
+ * raises inside std/ gets a note pointing at that use, so the user sees their own line as well as
+ * the std line where the check failed (e.g. `adamp(channel_axis: 2)` on a 2-D weight). Only the
+ * outermost such use is noted: an error already noted keeps its note.
+ */
+export function atStandardLibraryUse<T>(site: Span, what: string, body: () => T): T {
+  try {
+    return body();
+  } catch (e) {
+    if (!(e instanceof CompileError) || inStandardLibrary(site) || !inStandardLibrary(e.diagnostic.span)) throw e;
+    if (e.diagnostic.notes.some((n) => n.span !== undefined && !inStandardLibrary(n.span))) throw e;
+    const note: RelatedNote = { message: `in this use of \`${what}\` (the error is inside the standard library)`, span: site };
+    throw new CompileError({ ...e.diagnostic, notes: [...e.diagnostic.notes, note] });
+  }
+}
+
 export function hasErrors(diags: readonly Diagnostic[]): boolean {
   return diags.some((d) => d.severity === "error");
 }

@@ -29,6 +29,10 @@ export function diagnosticsMarkdown(examples: ReadonlyMap<string, DiagnosticExam
     "wrong and, where it can, what to do. This page is generated from `compiler/diagnostics/codes.ts` and the",
     "bad-input fixtures in `test/fixtures/bad/` (regenerate with `UPDATE_DOCS=1 npx vitest run test/docs.test.ts`).",
     "",
+    "An error raised inside the standard library (`std/*.flow`) while elaborating a spec's use of it (a layer with",
+    "arguments it cannot take, an optimizer setting that does not fit a parameter) also carries a note pointing at",
+    "that use in the spec: see `test/fixtures/bad/std-uses/`.",
+    "",
   ];
   for (const [prefix, title] of SECTIONS) {
     const codes = (Object.keys(DIAGNOSTIC_CODES) as DiagnosticCode[]).filter((c) => c.startsWith(prefix));

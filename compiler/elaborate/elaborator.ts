@@ -4,7 +4,7 @@
 // checked with the concrete hyper-parameters and symbolic sizes it is called with.
 
 import type * as A from "../../grammar/ast.js";
-import { CompileError, diagnostic, fail, type RelatedNote } from "../diagnostics/index.js";
+import { atStandardLibraryUse, CompileError, diagnostic, fail, type RelatedNote } from "../diagnostics/index.js";
 import type { Span } from "../source.js";
 import { GraphBuilder } from "../ir/builder.js";
 import { dimEquals, dimSym, dimValue, type Dim } from "../ir/dims.js";
@@ -524,6 +524,10 @@ export class Elaborator implements TensorCtx {
   }
 
   callClosure(c: Closure, args: readonly EvaluatedArg[], span: Span, predefined?: ReadonlyMap<string, Value>): Value {
+    return atStandardLibraryUse(span, c.name, () => this.callClosureBody(c, args, span, predefined));
+  }
+
+  private callClosureBody(c: Closure, args: readonly EvaluatedArg[], span: Span, predefined?: ReadonlyMap<string, Value>): Value {
     if (this.callStack.includes(c.fn))
       fail("E0505", span, `\`${c.name}\` calls itself; recursion is not allowed`, { help: "use `fold` over a list, or a fixed number of steps with `range`" });
     const defFrame: Frame = { env: c.env, file: c.file, self: c.self };
@@ -572,7 +576,7 @@ export class Elaborator implements TensorCtx {
     this.instanceNaming = undefined; // lists among the arguments must not change this naming
     try {
       const args = this.evaluateArgs(e.args, frame);
-      const child = this.instantiate(callee.decl, callee.file, args, path, e.span);
+      const child = atStandardLibraryUse(e.span, callee.decl.name.name, () => this.instantiate(callee.decl, callee.file, args, path, e.span));
       frame.self.children.push(child);
       return { kind: "module", instance: child };
     } finally {

@@ -13,6 +13,8 @@ export type Schedule = "constant" | "cosine" | "linear";
 
 export interface TrainConfig {
   readonly optimizer: ModuleInstance;
+  /** Where the spec gives the optimizer (`adam(lr: 1e-3)`), for errors inside its update. */
+  readonly optimizerSpan: Span;
   readonly batch: number;
   readonly steps: number;
   /** Steps under `flowc check --fast` (default: a fifth of `steps`). */
@@ -79,6 +81,7 @@ export function readTrainConfig(el: Elaborator, decl: A.TrainDecl, frame: Frame,
   const steps = number("steps", 1000, (n) => Number.isInteger(n) && n >= 0, "a non-negative int");
   return {
     optimizer,
+    optimizerSpan: optimizerEntry.value.span,
     batch: number("batch", 256, positiveInt, "a positive int"),
     steps,
     fastSteps: number("fast_steps", Math.ceil(steps / 5), (n) => Number.isInteger(n) && n >= 0 && n <= steps, `a non-negative int at most \`steps\` (${steps})`),

@@ -120,12 +120,13 @@ function buildStepGraph(el: Elaborator, model: ModuleInstance, config: TrainConf
       const p = params[i]!;
       const leaves = o.leaves.map((leaf) => tensorValue(el, builder.input(leaf.name, leaf.type, "optimizer_state", { initial: leaf.initial })));
       const state = rebuild(o.structure, leaves);
+      // Located at the `optimizer:` setting, so an error inside std/optim.flow also points there.
       const result = el.callClosure(update, [
         { value: p, span },
         { value: gradValues[i]!, span },
         { value: state, span },
         { value: step, span },
-      ], span);
+      ], config.optimizerSpan);
       if (result.kind !== "tuple" || result.items.length !== 2)
         fail("E0707", config.optimizer.fns.get("update")!.span, `\`update\` of \`${config.optimizer.decl.name.name}\` must return (new parameter, new state), found ${describe(result)}`);
       const next = asTensor(el, result.items[0]!, span);
