@@ -87,8 +87,9 @@ interface Anchor {
   readonly skipReflow?: boolean;
 }
 
+// `graph` as the spec writes it; the compiled sampler's name writes `k: v` as `k=v` (and 0.0 as 0).
 const sampler = (training: string, graph: string, label: string, torchFile: string, extra: Partial<SamplerRow> = {}): SamplerRow => ({
-  ref: { training, graph: graph.replace(/: /g, "="), label: graph },
+  ref: { training, graph: graph.replace(/: /g, "=").replace(/(\d)\.0\b/g, "$1"), label: graph },
   label,
   torchFile,
   ...extra,
@@ -131,6 +132,36 @@ const ANCHORS: readonly Anchor[] = [
     headline: "InstaFlow student of 2-RF, 1 step",
     stepsArgs: namedSteps,
     pairsLabel: "pairs (2 x 20,000 x 100 Euler)",
+  },
+  {
+    spec: "specs/cfg.flow",
+    script: "bench/pytorch/cfg_train.py",
+    data: { kind: "toy", source: "toy.gaussians8", args: { radius: 2, std: 0.5 }, features: 2 },
+    dataLabel: "gaussians8",
+    trainings: ["guided"],
+    samplers: [
+      sampler("guided", "guided.unconditional", "unconditional (label dropout), 50 Euler steps", "unconditional"),
+      sampler("guided", "guided.class_accuracy(w: 0.0)", "class accuracy, w = 0", "accuracy_w0", { metric: "mean" }),
+      sampler("guided", "guided.class_accuracy(w: 2.0)", "class accuracy, w = 2", "accuracy_w2", { metric: "mean" }),
+    ],
+    headline: "unconditional (label dropout), 50 Euler steps",
+    stepsArgs: namedSteps,
+  },
+  {
+    spec: "specs/rectified-diffusion.flow",
+    script: "bench/pytorch/rectified_diffusion_train.py",
+    data: moonsData,
+    dataLabel: "moons",
+    trainings: ["base", "rd", "reflow"],
+    samplers: [
+      sampler("rd", "rd.ddim(steps: 1)", "Rectified Diffusion, 1 DDIM step", "rd_ddim1"),
+      sampler("reflow", "reflow.euler(steps: 1)", "linear reflow, 1 Euler step", "reflow_euler1"),
+      sampler("base", "base.ddim(steps: 1)", "base, 1 DDIM step", "base_ddim1"),
+      sampler("base", "base.ddim", "base, 100 DDIM steps", "base_ddim100"),
+    ],
+    headline: "Rectified Diffusion, 1 DDIM step",
+    stepsArgs: namedSteps,
+    pairsLabel: "pairs (20,000 x 100 DDIM)",
   },
 ];
 
