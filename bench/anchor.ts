@@ -37,6 +37,12 @@ import { Pipeline } from "../runtime/pipeline.js";
 import { drawPoints } from "../runtime/data/batches.js";
 import { wasserstein2 } from "../runtime/metrics/index.js";
 
+/** A command-line mistake: says what to do and exits (no stack trace). */
+function usage(message: string): never {
+  console.error(`anchor: ${message}`);
+  process.exit(2);
+}
+
 function option(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? process.argv[i + 1] : undefined;
@@ -46,7 +52,7 @@ function intOption(name: string, fallback: number | undefined, min: number): num
   const raw = option(name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} expects an integer of at least ${min}, got \`${raw}\``);
+  if (!Number.isInteger(n) || n < min) usage(`--${name} expects an integer of at least ${min}, got \`${raw}\``);
   return n;
 }
 
@@ -166,8 +172,8 @@ const ANCHORS: readonly Anchor[] = [
 ];
 
 const anchor = ANCHORS.find((a) => a.spec === specOption.replace(/^\.\//, ""));
-if (!anchor) throw new Error(`--spec ${specOption}: no PyTorch twin; anchored specs: ${ANCHORS.map((a) => a.spec).join(", ")}`);
-if (skipReflow && !anchor.skipReflow) throw new Error(`--skip-reflow applies to specs/rectified-flow.flow only`);
+if (!anchor) usage(`--spec ${specOption} has no PyTorch twin; choose one of ${ANCHORS.map((a) => a.spec).join(", ")}`);
+if (skipReflow && !anchor.skipReflow) usage(`--skip-reflow applies to specs/rectified-flow.flow only; drop it`);
 const SPEC = anchor.spec;
 const samplers = anchor.samplers;
 const trainings = anchor.trainings;
