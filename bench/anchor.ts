@@ -79,9 +79,6 @@ interface SamplerRow {
 interface Anchor {
   readonly spec: string;
   readonly script: string;
-  /** The data the samples are compared to (held-out sample and noise floor). */
-  readonly data: Extract<DataSpec, { kind: "toy" }>;
-  readonly dataLabel: string;
   /** Trained in this order (a training's pairs and `init:` come from earlier ones). */
   readonly trainings: readonly string[];
   readonly samplers: readonly SamplerRow[];
@@ -100,15 +97,12 @@ const sampler = (training: string, graph: string, label: string, torchFile: stri
   torchFile,
   ...extra,
 });
-const moonsData: Anchor["data"] = { kind: "toy", source: "toy.moons", args: { noise: 0.05 }, features: 2 };
 const namedSteps = (steps: Readonly<Record<string, number>>) => ["--steps", Object.entries(steps).map(([k, v]) => `${k}=${v}`).join(",")];
 
 const ANCHORS: readonly Anchor[] = [
   {
     spec: "specs/rectified-flow.flow",
     script: "bench/pytorch/rectified_flow_train.py",
-    data: moonsData,
-    dataLabel: "moons",
     trainings: skipReflow ? ["rf1"] : ["rf1", "rf2"],
     samplers: [
       sampler("rf1", "rf1.euler", "1-RF, 100 Euler steps", "rf1_euler100"),
@@ -125,8 +119,6 @@ const ANCHORS: readonly Anchor[] = [
   {
     spec: "specs/instaflow.flow",
     script: "bench/pytorch/instaflow_train.py",
-    data: moonsData,
-    dataLabel: "moons",
     trainings: ["rf1", "rf2", "distill2", "distill1"],
     samplers: [
       sampler("distill2", "distill2.one_step", "InstaFlow student of 2-RF, 1 step", "distill2_one_step"),
@@ -142,8 +134,6 @@ const ANCHORS: readonly Anchor[] = [
   {
     spec: "specs/cfg.flow",
     script: "bench/pytorch/cfg_train.py",
-    data: { kind: "toy", source: "toy.gaussians8", args: { radius: 2, std: 0.5 }, features: 2 },
-    dataLabel: "gaussians8",
     trainings: ["guided"],
     samplers: [
       sampler("guided", "guided.unconditional", "unconditional (label dropout), 50 Euler steps", "unconditional"),
@@ -156,8 +146,6 @@ const ANCHORS: readonly Anchor[] = [
   {
     spec: "specs/rectified-diffusion.flow",
     script: "bench/pytorch/rectified_diffusion_train.py",
-    data: moonsData,
-    dataLabel: "moons",
     trainings: ["base", "rd", "reflow"],
     samplers: [
       sampler("rd", "rd.ddim(steps: 1)", "Rectified Diffusion, 1 DDIM step", "rd_ddim1"),
@@ -205,6 +193,22 @@ function compiledFor(seed: number): { compiled: CompileResult; steps: Record<str
   return { compiled: { ...compiled, manifest: { ...manifest, trainings: patched } }, steps };
 }
 
+type ToySpec = Extract<DataSpec, { kind: "toy" }>;
+
+/**
+ * The data the samples are compared to (held-out sample and noise floor): the toy data of the
+ * spec's first training, out of its coupling and labels, as the spec declares it.
+ */
+function referenceData(compiled: CompileResult): ToySpec {
+  let data: DataSpec = compiled.manifest!.trainings.find((t) => t.name === trainings[0])!.data;
+  while (data.kind === "coupling" || data.kind === "labeled") data = data.data;
+  if (data.kind !== "toy") throw new Error(`${SPEC}: ${trainings[0]} does not train on toy data (${data.kind}); the anchor compares samples to toy data`);
+  return data;
+}
+
+/** Set by main from the compiled spec. */
+let reference!: ToySpec;
+
 /** Measurement noise of seed s, draw j: seeds no training uses (pairs use seed s, the claims seed 0). */
 const sampleSeed = (seed: number, draw: number) => 1_000_003 + 1000 * seed + draw;
 
@@ -215,7 +219,7 @@ function mean(xs: ArrayLike<number>): number {
 }
 
 /** A sampler row's value on one draw of its outputs. */
-const measure = (row: SamplerRow, out: Float32Array, heldOut: Float32Array) => (row.metric === "mean" ? mean(out) : wasserstein2(out, heldOut, anchor!.data.features));
+const measure = (row: SamplerRow, out: Float32Array, heldOut: Float32Array) => (row.metric === "mean" ? mean(out) : wasserstein2(out, heldOut, reference.features));
 
 async function flowcSeed(seed: number, cacheDir: string, heldOut: Float32Array): Promise<SeedResult> {
   const { compiled } = compiledFor(seed);
@@ -281,7 +285,7 @@ function torchSeed(python: string, seed: number, steps: Record<string, number>, 
   const result = JSON.parse(readFileSync(join(out, "result.json"), "utf8")) as Record<string, number>;
   const w2: Record<string, number> = {};
   for (const s of samplers) {
-    const features = s.metric === "mean" ? 1 : anchor!.data.features;
+    const features = s.metric === "mean" ? 1 : reference.features;
     const all = readNpy(join(out, `${s.torchFile}.npy`), features);
     if (all.length !== draws * n * features) throw new Error(`${s.torchFile}.npy holds ${all.length / features} samples, not ${draws} x ${n}`);
     w2[s.label] = mean(Array.from({ length: draws }, (_, j) => measure(s, all.subarray(j * n * features, (j + 1) * n * features), heldOut)));
@@ -334,8 +338,10 @@ function table(rows: string[][]): string {
 }
 
 async function main() {
-  const { steps } = compiledFor(0);
-  const { data, dataLabel } = anchor!;
+  const { compiled, steps } = compiledFor(0);
+  reference = referenceData(compiled);
+  const data = reference;
+  const dataLabel = data.source.replace(/^toy\./, "");
   // (The stream names say "moons" for every spec: the rectified-flow anchor's reference set stays the same.)
   const heldOut = await drawPoints(data, RandomStream.derive(0, "anchor:held-out moons"), n);
   const floor = await Promise.all(Array.from({ length: 10 }, async (_, k) => wasserstein2(await drawPoints(data, RandomStream.derive(k, "anchor:second moons"), n), heldOut, data.features)));
