@@ -2,7 +2,8 @@
 
 Trains 1-rectified flow (and, unless --skip-reflow, 2-rectified flow on pairs of its sampler) the
 way flowc does for that spec, in PyTorch eager on one thread, and writes samples for bench/anchor
-to compare by W2 against flowc's. Everything is matched to flowc, not to a library default:
+to compare by W2 against flowc's. Everything is matched to flowc, not to a library default (the
+shared definitions: toy2d.py):
 
   model      MLP (d + 1) -> width -> width -> width -> d, SiLU between layers (not after the last),
              input concat(x, t[:, None]); nn.Linear's default init, U(-1/sqrt(fan_in), +...) for
@@ -33,85 +34,38 @@ line.
 """
 import argparse
 import json
-import math
 import os
 import time
 
-os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-os.environ.setdefault("OMP_NUM_THREADS", "1")
+import torch
 
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-
-def moons(n, noise=0.05):
-    angle = math.pi * torch.rand(n)
-    upper = torch.rand(n) < 0.5
-    x = torch.where(upper, torch.cos(angle), 1 - torch.cos(angle))
-    y = torch.where(upper, torch.sin(angle), 0.5 - torch.sin(angle))
-    return torch.stack([x, y], dim=1) + noise * torch.randn(n, 2)
+import toy2d as T
 
 
 def mlp(d, width):
-    return torch.nn.Sequential(
-        torch.nn.Linear(d + 1, width), torch.nn.SiLU(),
-        torch.nn.Linear(width, width), torch.nn.SiLU(),
-        torch.nn.Linear(width, width), torch.nn.SiLU(),
-        torch.nn.Linear(width, d),
-    )
+    return T.mlp(d + 1, width, d)
 
 
-def velocity(net, x, t):
-    return net(torch.cat([x, t[:, None]], dim=-1))
-
-
-def lr_factor(step, steps):
-    """runtime/schedule.ts `scheduleFactor` for "cosine" with warmup 0; `step` is 1-based."""
-    progress = min(1.0, max(0.0, step / max(1, steps)))
-    return 0.5 * (1 + math.cos(math.pi * progress))
+def velocity_of(net):
+    return lambda x, t: net(torch.cat([x, t[:, None]], dim=-1))
 
 
 def train(net, draw_pair, a):
     """Trains `net` in place; returns (EMA weights as a state dict, seconds, last loss)."""
-    params = list(net.parameters())
-    ema = [p.detach().clone() for p in params]
-    opt = torch.optim.Adam(params, lr=a.lr, betas=(0.9, 0.999), eps=1e-8)
-    last = float("nan")
-    start = time.perf_counter()
-    for step in range(1, a.steps + 1):
-        for group in opt.param_groups:
-            group["lr"] = a.lr * lr_factor(step, a.steps)
+    def loss(_step):
         x0, x1 = draw_pair(a.batch)
         t = torch.rand(a.batch)
         xt = t[:, None] * x1 + (1 - t[:, None]) * x0
-        loss = ((velocity(net, xt, t) - (x1 - x0)) ** 2).sum(-1).mean()
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        with torch.no_grad():
-            torch._foreach_mul_(ema, a.ema)
-            torch._foreach_add_(ema, params, alpha=1 - a.ema)
-        if step == a.steps:
-            last = loss.item()
-    seconds = time.perf_counter() - start
-    names = [name for name, _ in net.named_parameters()]
-    return dict(zip(names, ema)), seconds, last
+        return T.mse_loss(velocity_of(net)(xt, t), x1 - x0)
+    return T.train(net, loss, a.steps, a.lr, a.ema)
 
 
-@torch.no_grad()
 def euler(net, x0, steps):
-    grid = [i / steps for i in range(steps + 1)]
-    x = x0
-    for i in range(steps):
-        x = x + (grid[i + 1] - grid[i]) * velocity(net, x, torch.full((x.shape[0],), grid[i]))
-    return x
+    return T.euler(velocity_of(net), x0, steps)
 
 
 def with_weights(d, width, state):
-    net = mlp(d, width)
-    net.load_state_dict(state)
-    net.eval()
-    return net
+    return T.loaded(mlp(d, width), state)
 
 
 def main():
@@ -135,11 +89,11 @@ def main():
     d = 2
 
     def save(name, x):
-        np.save(os.path.join(a.out, f"{name}.npy"), x.numpy().astype(np.float32))
+        T.save(a.out, name, x)
 
     net1 = mlp(d, a.width)
     initial = {k: v.detach().clone() for k, v in net1.state_dict().items()}
-    ema1, seconds1, loss1 = train(net1, lambda b: (torch.randn(b, d), moons(b)), a)
+    ema1, seconds1, loss1 = train(net1, lambda b: (torch.randn(b, d), T.moons(b)), a)
     rf1 = with_weights(d, a.width, ema1)
     save("rf1_euler100", euler(rf1, torch.randn(a.draws * a.n, d), 100))
     save("rf1_euler1", euler(rf1, torch.randn(a.draws * a.n, d), 1))
@@ -151,13 +105,9 @@ def main():
         z1 = euler(rf1, z0, 100)
         result["pairs_seconds"] = time.perf_counter() - start
 
-        def draw_pair(b):
-            k = torch.randint(0, a.pairs, (b,))
-            return z0[k], z1[k]
-
         net2 = mlp(d, a.width)
         net2.load_state_dict(initial)
-        ema2, seconds2, loss2 = train(net2, draw_pair, a)
+        ema2, seconds2, loss2 = train(net2, T.pair_sampler(z0, z1), a)
         rf2 = with_weights(d, a.width, ema2)
         save("rf2_euler1", euler(rf2, torch.randn(a.draws * a.n, d), 1))
         save("rf2_euler100", euler(rf2, torch.randn(a.draws * a.n, d), 100))

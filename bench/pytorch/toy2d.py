@@ -1,0 +1,132 @@
+"""What the PyTorch twins of flowc's 2-D specs share (bench/anchor): data, MLP, training loop,
+Euler, the schedule and EMA, each matched to flowc's definition, not to a library default.
+
+  data       runtime/data/toy.ts: two moons (angle ~ U[0, pi), upper half with prob. 1/2,
+             (cos a, sin a) or (1 - cos a, 0.5 - sin a), + N(0, noise^2) per coordinate) and eight
+             Gaussians (class k ~ U{0..7}, centre radius (cos k pi/4, sin k pi/4), + N(0, std^2)).
+  model      std/nn.flow `MLP(d_in, [w, w, w], d_out, act: silu)`: Linear layers with SiLU between
+             them (not after the last); `Linear`'s init U(+-1/sqrt(d_in)) for weights and biases
+             is nn.Linear's default. `Embedding` is N(0, 1), nn.Embedding's default.
+  schedule   runtime/schedule.ts "cosine", warmup 0: lr at 1-based step k is
+             lr * 0.5 (1 + cos(pi * min(1, k / steps))) (torch's CosineAnnealingLR is one step behind).
+  optimizer  std/optim.flow `adam`: torch.optim.Adam(betas (0.9, 0.999), eps 1e-8, no weight decay).
+  EMA        ema <- decay ema + (1 - decay) p after every optimizer step on the updated weights,
+             from the initial weights (or, for a training started with `init:`, from those),
+             no bias correction (compiler/train/train-step.ts, std/optim.flow `ema_update`).
+  samplers   use the EMA weights; Euler on std/solvers.flow `uniform_grid(steps)`, i / steps.
+  pairs      `pairs(sampler, n)`: n noise points z0 and the sampler's outputs z1; a training on
+             them draws its batches uniformly with replacement.
+"""
+import math
+import os
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+
+
+def moons(n, noise=0.05):
+    angle = math.pi * torch.rand(n)
+    upper = torch.rand(n) < 0.5
+    x = torch.where(upper, torch.cos(angle), 1 - torch.cos(angle))
+    y = torch.where(upper, torch.sin(angle), 0.5 - torch.sin(angle))
+    return torch.stack([x, y], dim=1) + noise * torch.randn(n, 2)
+
+
+def gaussians8(n, radius=2.0, std=0.02):
+    """Points [n, 2] and their classes [n] (int64)."""
+    k = torch.floor(torch.rand(n) * 8).long()
+    angle = k.to(torch.float32) * (math.pi / 4)
+    centre = radius * torch.stack([torch.cos(angle), torch.sin(angle)], dim=1)
+    return centre + std * torch.randn(n, 2), k
+
+
+def mlp(d_in, width, d_out, hidden=3):
+    layers = []
+    widths = [d_in] + [width] * hidden
+    for i in range(hidden):
+        layers += [torch.nn.Linear(widths[i], widths[i + 1]), torch.nn.SiLU()]
+    layers.append(torch.nn.Linear(width, d_out))
+    return torch.nn.Sequential(*layers)
+
+
+def lr_factor(step, steps):
+    """runtime/schedule.ts `scheduleFactor` for "cosine" with warmup 0; `step` is 1-based."""
+    progress = min(1.0, max(0.0, step / max(1, steps)))
+    return 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def train(module, loss_fn, steps, lr, ema_decay):
+    """Trains `module` in place with Adam on the cosine schedule; loss_fn(step) -> scalar loss
+    (it draws its own batch). Returns (EMA weights as a state dict, seconds, last loss)."""
+    params = list(module.parameters())
+    ema = [p.detach().clone() for p in params]
+    opt = torch.optim.Adam(params, lr=lr, betas=(0.9, 0.999), eps=1e-8)
+    last = float("nan")
+    start = time.perf_counter()
+    for step in range(1, steps + 1):
+        for group in opt.param_groups:
+            group["lr"] = lr * lr_factor(step, steps)
+        loss = loss_fn(step)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            torch._foreach_mul_(ema, ema_decay)
+            torch._foreach_add_(ema, params, alpha=1 - ema_decay)
+        if step == steps:
+            last = loss.item()
+    seconds = time.perf_counter() - start
+    names = [name for name, _ in module.named_parameters()]
+    return dict(zip(names, ema)), seconds, last
+
+
+def mse_loss(pred, target):
+    """std/flow.flow `mse_loss`: squared error summed over the features, mean over the batch."""
+    return ((pred - target) ** 2).sum(-1).mean()
+
+
+@torch.no_grad()
+def euler(velocity, x0, steps):
+    """std/solvers.flow `euler(v, x0, uniform_grid(steps))`; velocity(x, t[N]) -> [N, d]."""
+    grid = [i / steps for i in range(steps + 1)]
+    x = x0
+    for i in range(steps):
+        x = x + (grid[i + 1] - grid[i]) * velocity(x, torch.full((x.shape[0],), grid[i]))
+    return x
+
+
+def loaded(module, state):
+    module.load_state_dict(state)
+    module.eval()
+    return module
+
+
+def pair_sampler(z0, z1):
+    """Batches of `pairs(...)`: rows drawn uniformly with replacement."""
+    def draw(b):
+        k = torch.randint(0, z0.shape[0], (b,))
+        return z0[k], z1[k]
+    return draw
+
+
+def save(out, name, x):
+    np.save(os.path.join(out, f"{name}.npy"), x.detach().numpy().astype(np.float32))
+
+
+def parse_steps(text, names, defaults):
+    """--steps: one integer for every training, or `name=N,name=N` (the others keep the spec's)."""
+    steps = dict(defaults)
+    if text is None:
+        return steps
+    if "=" not in text:
+        return {name: int(text) for name in names}
+    for part in text.split(","):
+        name, value = part.split("=")
+        if name not in steps:
+            raise SystemExit(f"--steps: no training `{name}` (trainings: {', '.join(names)})")
+        steps[name] = int(value)
+    return steps
