@@ -3,6 +3,9 @@
 // for i32 and bool outputs, within 1e-6 relative for f32 outputs (a folded f32 value is rounded
 // to float32 once, see compiler/passes/fold.ts) — and keeps its inputs and outputs. The verifier
 // runs after every pass.
+//
+// The entries are checked in SHARDS test files (equivalence-<k>.test.ts, entry i in shard i mod
+// SHARDS), so that vitest's workers share this, the suite's longest check.
 
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -28,6 +31,8 @@ const entries = [
   ...readdirSync(join(repo, "test", "fixtures", "good")).filter((f) => f.endsWith(".flow")).map((f) => join(repo, "test", "fixtures", "good", f)),
 ].map((p) => relative(process.cwd(), p));
 
+export const SHARDS = 3;
+
 /** Feeds for an IR graph: example data and noise; params and state keep their initial values; hyper-parameters their defaults. */
 function feedsFor(graph: Graph): Record<string, NDArray> {
   const manifest = manifestGraph(graph, "m", "f", "initializers", "function");
@@ -39,8 +44,15 @@ function feedsFor(graph: Graph): Record<string, NDArray> {
   return feeds;
 }
 
-describe("optimized graphs compute what the originals compute", () => {
-  for (const entry of entries) {
+/** Declares the checks of the entries of shard `shard` (0 to SHARDS - 1). */
+export function checkOptimizedGraphs(shard: number): void {
+  describe(`optimized graphs compute what the originals compute (shard ${shard + 1} of ${SHARDS})`, () => {
+    checkEntries(entries.filter((_, i) => i % SHARDS === shard));
+  });
+}
+
+function checkEntries(shardEntries: readonly string[]): void {
+  for (const entry of shardEntries) {
     it(entry, { timeout: 180_000 }, () => {
       const result = compile({ entry, stage: "ir" });
       if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
@@ -75,4 +87,4 @@ describe("optimized graphs compute what the originals compute", () => {
       }
     });
   }
-});
+}

@@ -1,0 +1,5 @@
+// Shard 2 of the pass-equivalence check (test/passes/equivalence.ts).
+
+import { checkOptimizedGraphs } from "./equivalence.js";
+
+checkOptimizedGraphs(1);
