@@ -21,6 +21,7 @@ import { interpret } from "../../compiler/ir/interpret.js";
 import type { NDArray } from "../../compiler/ir/ndarray.js";
 import { otPermutation } from "../../runtime/metrics/wasserstein.js";
 import { GraphSession } from "../../runtime/onnx.js";
+import { array, graphOf, runExact } from "./exact.js";
 
 function compileText(text: string): CompileResult {
   const result = compile({
@@ -35,47 +36,6 @@ function compileText(text: string): CompileResult {
   return result;
 }
 
-/** Runs `graph` in the interpreter with every f32 constant replaced by an input fed its float64 value. */
-function runExact(
-  graph: Graph,
-  feeds: Record<string, NDArray>,
-): Record<string, NDArray> {
-  const nodes: Node[] = [];
-  const inputs: GraphInput[] = [...graph.inputs];
-  const constants: Record<string, NDArray> = {};
-  for (const node of graph.nodes) {
-    const value = node.attrs["value"];
-    const shape = node.attrs["shape"];
-    if (
-      node.op === "constant" &&
-      graph.values[node.outputs[0]!]!.dtype === "f32" &&
-      value instanceof Float64Array &&
-      Array.isArray(shape)
-    ) {
-      const name = `exact.constant.${node.outputs[0]}`;
-      inputs.push({ name, value: node.outputs[0]!, role: "input" });
-      constants[name] = {
-        dtype: "f32",
-        shape: [...(shape as number[])],
-        data: Float64Array.from(value),
-      };
-    } else nodes.push(node);
-  }
-  return interpret({ ...graph, nodes, inputs }, { ...feeds, ...constants });
-}
-
-function graphOf(result: CompileResult, fn: string): Graph {
-  const found = result.graphs.find((g) => g.fn === fn);
-  if (!found) throw new Error(`no graph ${fn}`);
-  return found.graph;
-}
-
-const array = (shape: number[], data: ArrayLike<number>): NDArray => ({
-  dtype: "f32",
-  shape,
-  data: Float64Array.from(data),
-});
-/** Values exactly representable in float32, so that float64 and float32 runs see the same inputs. */
 const filled = (shape: number[], f: (i: number) => number): NDArray =>
   array(
     shape,

@@ -1,0 +1,40 @@
+// Helpers of the std-flow tests: graphs run in the float64 reference interpreter with every f32
+// constant fed as an exact float64 input, so comparisons are float64 arithmetic against float64.
+
+import type { CompileResult } from "../../compiler/compile.js";
+import type { Graph, GraphInput, Node } from "../../compiler/ir/graph.js";
+import { interpret } from "../../compiler/ir/interpret.js";
+import type { NDArray } from "../../compiler/ir/ndarray.js";
+
+/** Runs `graph` in the interpreter with every f32 constant replaced by an input fed its float64 value. */
+export function runExact(graph: Graph, feeds: Record<string, NDArray>): Record<string, NDArray> {
+  const nodes: Node[] = [];
+  const inputs: GraphInput[] = [...graph.inputs];
+  const constants: Record<string, NDArray> = {};
+  for (const node of graph.nodes) {
+    const value = node.attrs["value"];
+    const shape = node.attrs["shape"];
+    if (node.op === "constant" && graph.values[node.outputs[0]!]!.dtype === "f32" && value instanceof Float64Array && Array.isArray(shape)) {
+      const name = `exact.constant.${node.outputs[0]}`;
+      inputs.push({ name, value: node.outputs[0]!, role: "input" });
+      constants[name] = {
+        dtype: "f32",
+        shape: [...(shape as number[])],
+        data: Float64Array.from(value),
+      };
+    } else nodes.push(node);
+  }
+  return interpret({ ...graph, nodes, inputs }, { ...feeds, ...constants });
+}
+
+export function graphOf(result: CompileResult, fn: string): Graph {
+  const found = result.graphs.find((g) => g.fn === fn);
+  if (!found) throw new Error(`no graph ${fn}`);
+  return found.graph;
+}
+
+export const array = (shape: number[], data: ArrayLike<number>): NDArray => ({
+  dtype: "f32",
+  shape,
+  data: Float64Array.from(data),
+});
