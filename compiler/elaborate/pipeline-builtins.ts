@@ -11,7 +11,7 @@ import { fail } from "../diagnostics/index.js";
 import type { Span } from "../source.js";
 import { dimConst, dimValue } from "../ir/dims.js";
 import { typeToString } from "../ir/types.js";
-import { METRICS, pointSource, sampleSetLabel, type DataSpec, type MetricName, type SampleSet, type SamplerRef, type TaskStream } from "../artifacts/pipeline.js";
+import { METRICS, metricTakes, pointSource, sampleSetLabel, type DataSpec, type MetricName, type SampleSet, type SamplerRef, type TaskStream } from "../artifacts/pipeline.js";
 import { bind, intArg, p, type Bound, type BuiltinImpl, type EvaluatedArg } from "./builtin-args.js";
 import type { Elaborator } from "./elaborator.js";
 import { runTimeTensor, samplerWithArguments } from "./measures.js";
@@ -80,7 +80,7 @@ function metric(name: MetricName): BuiltinImpl {
     const b = bind(name, params, args, span);
     const sets = params.map((q) => sampleSetOf(el, b[q.name]!.value, b[q.name]!.span, `\`${name}\``));
     const first = sets[0]!;
-    if (name === "endpoint_error") {
+    if (metricTakes(name) === "samplers") {
       // endpoint_error compares two samplers' results from the same noise.
       const k = sets.findIndex((s) => s.kind !== "sampler");
       if (k >= 0)
@@ -90,7 +90,7 @@ function metric(name: MetricName): BuiltinImpl {
     }
     if (METRICS[name].arity === 1 && first.kind === "data")
       fail("E0300", b[params[0]!.name]!.span, `\`${name}\` measures a sampler, not a data source`);
-    if ((name === "straightness" || name === "transport_cost") && first.kind === "mapped")
+    if (metricTakes(name) === "paths" && first.kind === "mapped")
       fail("E0709", b[params[0]!.name]!.span, `\`${name}\` measures the paths of a sampler, but \`${first.label}\` maps its samples through a function`, {
         help: `measure the sampler itself, e.g. \`${name}(${sampleSetLabel(innermost(first))})\``,
       });
