@@ -21,7 +21,6 @@ one-step sampler of rf2), and each student's one step z0 + v(z0, 0). Writes <sam
 import argparse
 import json
 import os
-import time
 
 import torch
 
@@ -46,54 +45,31 @@ def main():
     steps = T.parse_steps(a.steps, TRAININGS, DEFAULT_STEPS)
     d, width, lr, ema, batch, n_pairs = 2, 64, 2e-3, 0.995, 256, 20000
 
-    def velocity_of(net):
-        return lambda x, t: net(torch.cat([x, t[:, None]], dim=-1))
-
-    def flow_loss(net, draw):
-        def loss(_step):
-            x0, x1 = draw(batch)
-            t = torch.rand(batch)
-            xt = t[:, None] * x1 + (1 - t[:, None]) * x0
-            return T.mse_loss(velocity_of(net)(xt, t), x1 - x0)
-        return loss
-
     def student_loss(net, draw):
         def loss(_step):
             z0, z1 = draw(batch)
-            return T.mse_loss(velocity_of(net)(z0, torch.zeros(batch)), z1 - z0)
+            return T.mse_loss(T.velocity_of(net)(z0, torch.zeros(batch)), z1 - z0)
         return loss
 
-    def fresh(state=None):
-        net = T.mlp(d + 1, width, d)
-        if state is not None:
-            net.load_state_dict(state)
-        return net
-
     result = {"seed": a.seed, "steps": steps, "torch": torch.__version__, "threads": torch.get_num_threads()}
-    emas = {}
-
-    def run(name, net, loss):
-        emas[name], result[f"{name}_seconds"], result[f"{name}_last_loss"] = T.train(net, loss, steps[name], lr, ema)
-        return T.loaded(fresh(), emas[name])
+    runs = T.Runs(lambda: T.mlp(d + 1, width, d), steps, lr, ema, result)
+    fresh, run, emas = runs.fresh, runs.run, runs.ema
 
     def make_pairs(name, net):
-        start = time.perf_counter()
-        z0 = torch.randn(n_pairs, d)
-        z1 = T.euler(velocity_of(net), z0, 100)
-        result[f"pairs_{name}_seconds"] = time.perf_counter() - start
+        z0, z1, result[f"pairs_{name}_seconds"] = T.make_pairs(T.velocity_of(net), n_pairs, d)
         return T.pair_sampler(z0, z1)
 
     def sample(name, net, k):
-        T.save(a.out, name, T.euler(velocity_of(net), torch.randn(a.draws * a.n, d), k))
+        T.save(a.out, name, T.euler(T.velocity_of(net), torch.randn(a.draws * a.n, d), k))
 
     net1 = fresh()
-    rf1 = run("rf1", net1, flow_loss(net1, lambda b: (torch.randn(b, d), T.moons(b))))
+    rf1 = run("rf1", net1, T.flow_loss(net1, lambda b: (torch.randn(b, d), T.moons(b)), batch))
     sample("rf1_euler100", rf1, 100)
     sample("rf1_euler1", rf1, 1)
     pairs1 = make_pairs("rf1", rf1)
 
     net2 = fresh(emas["rf1"])
-    rf2 = run("rf2", net2, flow_loss(net2, pairs1))
+    rf2 = run("rf2", net2, T.flow_loss(net2, pairs1, batch))
     sample("rf2_euler100", rf2, 100)
     pairs2 = make_pairs("rf2", rf2)
 

@@ -60,14 +60,7 @@ def main():
     steps = T.parse_steps(a.steps, TRAININGS, DEFAULT_STEPS)
     d, width, lr, ema, batch, n_pairs, huber_c = 2, 64, 2e-3, 0.995, 256, 20000, 0.001
 
-    def fresh(state=None):
-        net = T.mlp(d + 1, width, d)
-        if state is not None:
-            net.load_state_dict(state)
-        return net
-
-    def velocity_of(net):
-        return lambda x, t: net(torch.cat([x, t[:, None]], dim=-1))
+    velocity_of = T.velocity_of
 
     def trig_loss(net, draw, objective):
         def loss(_step):
@@ -82,20 +75,9 @@ def main():
             return T.mse_loss(pred, W * sigma * x1 - W * alpha * x0)
         return loss
 
-    def linear_loss(net, draw):
-        def loss(_step):
-            x0, x1 = draw(batch)
-            t = torch.rand(batch)
-            xt = t[:, None] * x1 + (1 - t[:, None]) * x0
-            return T.mse_loss(velocity_of(net)(xt, t), x1 - x0)
-        return loss
-
     result = {"seed": a.seed, "steps": steps, "torch": torch.__version__, "threads": torch.get_num_threads()}
-    emas = {}
-
-    def run(name, net, loss):
-        emas[name], result[f"{name}_seconds"], result[f"{name}_last_loss"] = T.train(net, loss, steps[name], lr, ema)
-        return T.loaded(fresh(), emas[name])
+    runs = T.Runs(lambda: T.mlp(d + 1, width, d), steps, lr, ema, result)
+    fresh, run, emas = runs.fresh, runs.run, runs.ema
 
     def save(name, x):
         T.save(a.out, name, x)
@@ -116,7 +98,7 @@ def main():
     save("rd_ddim1", ddim(velocity_of(rd), torch.randn(m, d), 1))
 
     net = fresh(emas["base"])
-    reflow = run("reflow", net, linear_loss(net, pairs))
+    reflow = run("reflow", net, T.flow_loss(net, pairs, batch))
     save("reflow_euler1", T.euler(velocity_of(reflow), torch.randn(m, d), 1))
 
     with open(os.path.join(a.out, "result.json"), "w") as f:

@@ -35,7 +35,6 @@ line.
 import argparse
 import json
 import os
-import time
 
 import torch
 
@@ -44,28 +43,6 @@ import toy2d as T
 
 def mlp(d, width):
     return T.mlp(d + 1, width, d)
-
-
-def velocity_of(net):
-    return lambda x, t: net(torch.cat([x, t[:, None]], dim=-1))
-
-
-def train(net, draw_pair, a):
-    """Trains `net` in place; returns (EMA weights as a state dict, seconds, last loss)."""
-    def loss(_step):
-        x0, x1 = draw_pair(a.batch)
-        t = torch.rand(a.batch)
-        xt = t[:, None] * x1 + (1 - t[:, None]) * x0
-        return T.mse_loss(velocity_of(net)(xt, t), x1 - x0)
-    return T.train(net, loss, a.steps, a.lr, a.ema)
-
-
-def euler(net, x0, steps):
-    return T.euler(velocity_of(net), x0, steps)
-
-
-def with_weights(d, width, state):
-    return T.loaded(mlp(d, width), state)
 
 
 def main():
@@ -93,24 +70,21 @@ def main():
 
     net1 = mlp(d, a.width)
     initial = {k: v.detach().clone() for k, v in net1.state_dict().items()}
-    ema1, seconds1, loss1 = train(net1, lambda b: (torch.randn(b, d), T.moons(b)), a)
-    rf1 = with_weights(d, a.width, ema1)
-    save("rf1_euler100", euler(rf1, torch.randn(a.draws * a.n, d), 100))
-    save("rf1_euler1", euler(rf1, torch.randn(a.draws * a.n, d), 1))
+    ema1, seconds1, loss1 = T.train(net1, T.flow_loss(net1, lambda b: (torch.randn(b, d), T.moons(b)), a.batch), a.steps, a.lr, a.ema)
+    rf1 = T.velocity_of(T.loaded(mlp(d, a.width), ema1))
+    save("rf1_euler100", T.euler(rf1, torch.randn(a.draws * a.n, d), 100))
+    save("rf1_euler1", T.euler(rf1, torch.randn(a.draws * a.n, d), 1))
     result = {"seed": a.seed, "steps": a.steps, "rf1_seconds": seconds1, "rf1_last_loss": loss1, "torch": torch.__version__, "threads": torch.get_num_threads()}
 
     if not a.skip_reflow:
-        start = time.perf_counter()
-        z0 = torch.randn(a.pairs, d)
-        z1 = euler(rf1, z0, 100)
-        result["pairs_seconds"] = time.perf_counter() - start
+        z0, z1, result["pairs_seconds"] = T.make_pairs(rf1, a.pairs, d)
 
         net2 = mlp(d, a.width)
         net2.load_state_dict(initial)
-        ema2, seconds2, loss2 = train(net2, T.pair_sampler(z0, z1), a)
-        rf2 = with_weights(d, a.width, ema2)
-        save("rf2_euler1", euler(rf2, torch.randn(a.draws * a.n, d), 1))
-        save("rf2_euler100", euler(rf2, torch.randn(a.draws * a.n, d), 100))
+        ema2, seconds2, loss2 = T.train(net2, T.flow_loss(net2, T.pair_sampler(z0, z1), a.batch), a.steps, a.lr, a.ema)
+        rf2 = T.velocity_of(T.loaded(mlp(d, a.width), ema2))
+        save("rf2_euler1", T.euler(rf2, torch.randn(a.draws * a.n, d), 1))
+        save("rf2_euler100", T.euler(rf2, torch.randn(a.draws * a.n, d), 100))
         result.update({"rf2_seconds": seconds2, "rf2_last_loss": loss2})
 
     with open(os.path.join(a.out, "result.json"), "w") as f:

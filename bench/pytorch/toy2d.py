@@ -28,12 +28,13 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 
-def moons(n, noise=0.05):
+def moons(n, noise=0.05, scale=1.0):
+    """`toy.moons(noise, scale)`: `scale` multiplies every point, noise included."""
     angle = math.pi * torch.rand(n)
     upper = torch.rand(n) < 0.5
     x = torch.where(upper, torch.cos(angle), 1 - torch.cos(angle))
     y = torch.where(upper, torch.sin(angle), 0.5 - torch.sin(angle))
-    return torch.stack([x, y], dim=1) + noise * torch.randn(n, 2)
+    return scale * (torch.stack([x, y], dim=1) + noise * torch.randn(n, 2))
 
 
 def gaussians8(n, radius=2.0, std=0.02):
@@ -84,25 +85,89 @@ def train(module, loss_fn, steps, lr, ema_decay):
     return dict(zip(names, ema)), seconds, last
 
 
+class Runs:
+    """The trainings of one twin, all with the same Adam, cosine schedule and EMA: fresh networks
+    (new initial weights, or a copy of given ones, as `init:` starts from a trained model's EMA
+    weights), trained by `run`, which keeps each training's EMA weights in `ema[name]` and writes
+    its seconds and last loss into `result` (as `<name>_seconds`, `<name>_last_loss`)."""
+
+    def __init__(self, make_net, steps, lr, ema_decay, result):
+        self.make_net, self.steps, self.lr, self.ema_decay, self.result = make_net, steps, lr, ema_decay, result
+        self.ema = {}
+
+    def fresh(self, state=None):
+        net = self.make_net()
+        if state is not None:
+            net.load_state_dict(state)
+        return net
+
+    def run(self, name, net, loss):
+        """Trains `net` in place for steps[name] steps; returns a network with its EMA weights."""
+        self.ema[name], self.result[f"{name}_seconds"], self.result[f"{name}_last_loss"] = train(net, loss, self.steps[name], self.lr, self.ema_decay)
+        return loaded(self.fresh(), self.ema[name])
+
+
 def mse_loss(pred, target):
     """std/flow.flow `mse_loss`: squared error summed over the features, mean over the batch."""
     return ((pred - target) ** 2).sum(-1).mean()
 
 
+def velocity_of(net):
+    """The velocity of the specs' models: the network on concat(x, t[:, None])."""
+    return lambda x, t: net(torch.cat([x, t[:, None]], dim=-1))
+
+
+def flow_loss(net, draw, batch):
+    """The rectified-flow loss on batches of draw(batch) -> (x0, x1), drawn before t: the linear
+    path x_t = t x1 + (1 - t) x0 with t ~ U[0, 1) (std/flow.flow `linear_path`), `mse_loss` on
+    the velocity x1 - x0."""
+    def loss(_step):
+        x0, x1 = draw(batch)
+        t = torch.rand(batch)
+        xt = t[:, None] * x1 + (1 - t[:, None]) * x0
+        return mse_loss(velocity_of(net)(xt, t), x1 - x0)
+    return loss
+
+
+def uniform_grid(steps):
+    """std/solvers.flow `uniform_grid(steps)`: i / steps."""
+    return [i / steps for i in range(steps + 1)]
+
+
 @torch.no_grad()
+def euler_trajectory(velocity, x0, grid):
+    """std/solvers.flow `euler_trajectory(v, x0, grid)`: every state, x0 first;
+    velocity(x, t[N]) -> [N, d]."""
+    states = [x0]
+    for i in range(len(grid) - 1):
+        x = states[-1]
+        states.append(x + (grid[i + 1] - grid[i]) * velocity(x, torch.full((x.shape[0],), float(grid[i]))))
+    return states
+
+
+def euler_on(velocity, x0, grid):
+    """std/solvers.flow `euler(v, x0, grid)` on a list of times."""
+    return euler_trajectory(velocity, x0, grid)[-1]
+
+
 def euler(velocity, x0, steps):
-    """std/solvers.flow `euler(v, x0, uniform_grid(steps))`; velocity(x, t[N]) -> [N, d]."""
-    grid = [i / steps for i in range(steps + 1)]
-    x = x0
-    for i in range(steps):
-        x = x + (grid[i + 1] - grid[i]) * velocity(x, torch.full((x.shape[0],), grid[i]))
-    return x
+    """std/solvers.flow `euler(v, x0, uniform_grid(steps))`."""
+    return euler_on(velocity, x0, uniform_grid(steps))
 
 
 def loaded(module, state):
     module.load_state_dict(state)
     module.eval()
     return module
+
+
+def make_pairs(velocity, count, d, steps=100):
+    """`pairs(model.euler, n: count)`: count noise points z0 and their `steps`-step Euler endpoints
+    z1. Returns (z0, z1, seconds)."""
+    start = time.perf_counter()
+    z0 = torch.randn(count, d)
+    z1 = euler(velocity, z0, steps)
+    return z0, z1, time.perf_counter() - start
 
 
 def pair_sampler(z0, z1):
