@@ -17,6 +17,9 @@
 // so each trained model's W2 is the mean over `--draws` sets of n samples from independent noise;
 // the ± is then the spread over seeds of those means. Rows measured as "mean" (a sampler whose
 // outputs are per-sample scores, such as cfg's class accuracy) report the mean over all draws.
+// A spec's anchor may also compare numbers derived from one seed's W2 values (its claims' ratios:
+// rfpp's "second reflow gain / first", BOSS's "Bellman / uniform"), and each seed's line shows the
+// tensors computed between stages (BOSS's Bellman grids) next to the ones the twin computed.
 //
 // Seeds: seed s compiles the spec with initialization seed s and trains it with `seed: s` (data
 // and noise streams) and pairs(..., seed: s); seed 0 is the spec exactly as written. `--steps N`
@@ -30,7 +33,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { compile, type CompileResult } from "../compiler/compile.js";
 import { hasErrors, renderDiagnostics } from "../compiler/diagnostics/index.js";
-import type { DataSpec, SamplerRef } from "../compiler/artifacts/pipeline.js";
+import { computedText, type ComputedTensor, type DataSpec, type SamplerRef } from "../compiler/artifacts/pipeline.js";
 import type { ManifestTraining } from "../compiler/artifacts/manifest.js";
 import { RandomStream } from "../compiler/artifacts/rng.js";
 import { Pipeline } from "../runtime/pipeline.js";
@@ -66,7 +69,10 @@ const specOption = option("spec") ?? "specs/rectified-flow.flow";
 
 /** A sampler of the spec, with the file name the PyTorch script writes its samples under. */
 interface SamplerRow {
+  /** The sampler; `written` instead for one with tensor arguments, found among the spec's claims. */
   readonly ref: SamplerRef;
+  /** As the spec's claims report it (`rf1.euler_on(grid: grid2)`): its tensor arguments come from there. */
+  readonly written?: string;
   readonly label: string;
   readonly torchFile: string;
   /** "w2" (default): W2 of its samples to the held-out data; "mean": the mean of its outputs. */
@@ -88,6 +94,8 @@ interface Anchor {
   readonly stepsArgs: (steps: Readonly<Record<string, number>>) => string[];
   readonly pairsLabel?: string;
   readonly skipReflow?: boolean;
+  /** Numbers computed from one seed's values by sampler label (a claim's ratio), compared too. */
+  readonly derived?: readonly { readonly label: string; readonly value: (w2: Readonly<Record<string, number>>) => number }[];
 }
 
 // `graph` as the spec writes it; the compiled sampler's name writes `k: v` as `k=v` (and 0.0 as 0).
@@ -96,6 +104,13 @@ const sampler = (training: string, graph: string, label: string, torchFile: stri
   label,
   torchFile,
   ...extra,
+});
+// A sampler with tensor arguments, as the spec's claims write it (`rf1.euler_on(grid2)`).
+const claimed = (training: string, written: string, label: string, torchFile: string): SamplerRow => ({
+  ref: { training, graph: "", label: written },
+  written,
+  label,
+  torchFile,
 });
 const namedSteps = (steps: Readonly<Record<string, number>>) => ["--steps", Object.entries(steps).map(([k, v]) => `${k}=${v}`).join(",")];
 
@@ -157,6 +172,49 @@ const ANCHORS: readonly Anchor[] = [
     stepsArgs: namedSteps,
     pairsLabel: "pairs (20,000 x 100 DDIM)",
   },
+  {
+    // rfpp's 2-D part ("one reflow is enough"); its 32-d trainings are not anchored.
+    spec: "specs/rfpp.flow",
+    script: "bench/pytorch/rfpp_train.py",
+    trainings: ["rf1", "rf2", "rf3"],
+    samplers: [
+      sampler("rf1", "rf1.euler(steps: 1)", "1-RF, 1 Euler step", "rf1_euler1"),
+      sampler("rf2", "rf2.euler(steps: 1)", "2-RF, 1 Euler step", "rf2_euler1"),
+      sampler("rf3", "rf3.euler(steps: 1)", "3-RF, 1 Euler step", "rf3_euler1"),
+      sampler("rf1", "rf1.euler", "1-RF, 100 Euler steps", "rf1_euler100"),
+    ],
+    headline: "2-RF, 1 Euler step",
+    stepsArgs: namedSteps,
+    pairsLabel: "pairs (2 x 20,000 x 100 Euler)",
+    derived: [
+      {
+        // The spec's first claim: at most 0.1.
+        label: "second reflow's gain / first reflow's gain (one-step W2)",
+        value: (w) => (w["2-RF, 1 Euler step"]! - w["3-RF, 1 Euler step"]!) / (w["1-RF, 1 Euler step"]! - w["2-RF, 1 Euler step"]!),
+      },
+    ],
+  },
+  {
+    spec: "specs/boss.flow",
+    script: "bench/pytorch/boss_train.py",
+    trainings: ["rf1", "boss2"],
+    samplers: [
+      claimed("boss2", "boss2.euler_on(grid: grid2)", "straightened, 2 Bellman steps", "boss2_bellman2"),
+      claimed("rf1", "rf1.euler_on(grid: grid2)", "1-RF, 2 Bellman steps", "rf1_bellman2"),
+      sampler("rf1", "rf1.euler(steps: 2)", "1-RF, 2 uniform steps", "rf1_euler2"),
+      claimed("rf1", "rf1.euler_on(grid: grid4)", "1-RF, 4 Bellman steps", "rf1_bellman4"),
+      sampler("rf1", "rf1.euler", "1-RF, 100 Euler steps", "rf1_euler100"),
+    ],
+    headline: "straightened, 2 Bellman steps",
+    stepsArgs: namedSteps,
+    pairsLabel: "trajectories (2,000 x 100 Euler) and Bellman grids",
+    derived: [
+      // The spec's W2 claims: at most 0.9, 0.5 and 1.5.
+      { label: "W2 of 2 Bellman steps / of 2 uniform steps", value: (w) => w["1-RF, 2 Bellman steps"]! / w["1-RF, 2 uniform steps"]! },
+      { label: "W2 straightened / not, 2 Bellman steps", value: (w) => w["straightened, 2 Bellman steps"]! / w["1-RF, 2 Bellman steps"]! },
+      { label: "W2 straightened 2 Bellman steps / 100 Euler steps", value: (w) => w["straightened, 2 Bellman steps"]! / w["1-RF, 100 Euler steps"]! },
+    ],
+  },
 ];
 
 const anchor = ANCHORS.find((a) => a.spec === specOption.replace(/^\.\//, ""));
@@ -172,6 +230,8 @@ interface SeedResult {
   /** Training wall-clock seconds by training (undefined: reused from the cache). */
   readonly seconds: Record<string, number | undefined>;
   readonly pairsSeconds?: number;
+  /** Tensors computed between stages (BOSS's grids), by a short label shared with the twin. */
+  readonly computed: Record<string, number[]>;
 }
 
 /** The spec compiled with initialization seed `seed`, its trainings run with that seed and their steps. */
@@ -206,6 +266,27 @@ function referenceData(compiled: CompileResult): ToySpec {
   return data;
 }
 
+/** The sampler of a row, with its tensor arguments from the spec's claims when it has some. */
+function samplerRef(row: SamplerRow, compiled: CompileResult): SamplerRef {
+  if (row.written === undefined) return row.ref;
+  let found: SamplerRef | undefined;
+  const visit = (value: unknown): void => {
+    if (found || value === null || typeof value !== "object") return;
+    const record = value as Record<string, unknown>;
+    if (typeof record["graph"] === "string" && record["label"] === row.written) {
+      found = value as SamplerRef;
+      return;
+    }
+    for (const child of Object.values(record)) visit(child);
+  };
+  visit(compiled.manifest!.claims);
+  if (!found) throw new Error(`${SPEC}: no claim measures \`${row.written}\` any more; update bench/anchor.ts`);
+  return found;
+}
+
+/** The label a computed tensor is reported under (the twin's result.json uses the same). */
+const computedLabel = (tensor: ComputedTensor) => (tensor.kind === "bellman_grid" ? `bellman_grid(steps: ${tensor.steps})` : computedText(tensor));
+
 /** Set by main from the compiled spec. */
 let reference!: ToySpec;
 
@@ -225,6 +306,7 @@ async function flowcSeed(seed: number, cacheDir: string, heldOut: Float32Array):
   const { compiled } = compiledFor(seed);
   const started = new Map<string, number>();
   const seconds: Record<string, number | undefined> = {};
+  const computed: Record<string, number[]> = {};
   const pipeline = new Pipeline({
     spec: SPEC,
     compiled,
@@ -238,16 +320,19 @@ async function flowcSeed(seed: number, cacheDir: string, heldOut: Float32Array):
       const start = started.get(t.name);
       seconds[t.name] = start === undefined ? undefined : (performance.now() - start) / 1000;
     },
+    onComputed: (tensor, values) => {
+      if (tensor.kind !== "constant") computed[computedLabel(tensor)] = Array.from(values);
+    },
   });
   // Each training after the pairs it learns from (timed apart; a pipeline generates each once).
   let pairsSeconds: number | undefined;
   for (const name of trainings) {
     const training = compiled.manifest!.trainings.find((t) => t.name === name)!;
     if (training.init !== undefined) await pipeline.trained(training.init);
-    if (training.data.kind === "pairs") {
+    if (training.data.kind === "pairs" || training.data.kind === "segments") {
       await pipeline.trained(training.data.sampler.training);
       const start = performance.now();
-      await pipeline.pairs(training.data);
+      await pipeline.data(training.data);
       pairsSeconds = (pairsSeconds ?? 0) + (performance.now() - start) / 1000;
     }
     await pipeline.trained(name);
@@ -255,10 +340,11 @@ async function flowcSeed(seed: number, cacheDir: string, heldOut: Float32Array):
   const w2: Record<string, number> = {};
   for (const s of samplers) {
     const values: number[] = [];
-    for (let j = 0; j < draws; j++) values.push(measure(s, (await pipeline.sample(s.ref, n, sampleSeed(seed, j))).samples.data as Float32Array, heldOut));
+    const ref = samplerRef(s, compiled);
+    for (let j = 0; j < draws; j++) values.push(measure(s, (await pipeline.sample(ref, n, sampleSeed(seed, j))).samples.data as Float32Array, heldOut));
     w2[s.label] = mean(values);
   }
-  return { w2, seconds, pairsSeconds };
+  return { w2, seconds, pairsSeconds, computed };
 }
 
 /** A Python with PyTorch and NumPy, if there is one. */
@@ -282,7 +368,7 @@ function torchSeed(python: string, seed: number, steps: Record<string, number>, 
     env: { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
     stdio: ["ignore", "ignore", "inherit"],
   });
-  const result = JSON.parse(readFileSync(join(out, "result.json"), "utf8")) as Record<string, number>;
+  const result = JSON.parse(readFileSync(join(out, "result.json"), "utf8")) as Record<string, number> & { computed?: Record<string, number[]> };
   const w2: Record<string, number> = {};
   for (const s of samplers) {
     const features = s.metric === "mean" ? 1 : reference.features;
@@ -290,7 +376,7 @@ function torchSeed(python: string, seed: number, steps: Record<string, number>, 
     if (all.length !== draws * n * features) throw new Error(`${s.torchFile}.npy holds ${all.length / features} samples, not ${draws} x ${n}`);
     w2[s.label] = mean(Array.from({ length: draws }, (_, j) => measure(s, all.subarray(j * n * features, (j + 1) * n * features), heldOut)));
   }
-  return { w2, seconds: Object.fromEntries(trainings.map((t) => [t, result[`${t}_seconds`]])), pairsSeconds: result["pairs_seconds"] };
+  return { w2, seconds: Object.fromEntries(trainings.map((t) => [t, result[`${t}_seconds`]])), pairsSeconds: result["pairs_seconds"], computed: result.computed ?? {} };
 }
 
 /** A float32 [rows, features] array from a .npy file (format 1.0 or 2.0, C order). */
@@ -331,6 +417,22 @@ function ratioText(a: readonly number[], b: readonly number[]): string {
   return `${r.toFixed(2)} ± ${se.toFixed(2)}`;
 }
 
+/** A seed's computed tensors for its line: `; bellman_grid(steps: 2) [0, 0.35, 1]`. */
+function seedComputedText(result: SeedResult): string {
+  return Object.entries(result.computed)
+    .map(([label, values]) => `; ${label} [${values.map((v) => Number(v.toFixed(4))).join(", ")}]`)
+    .join("");
+}
+
+/** mean(a) - mean(b) ± its standard error over the seeds. */
+function differenceText(a: readonly number[], b: readonly number[]): string {
+  const x = meanStd(a);
+  const y = meanStd(b);
+  const d = x.mean - y.mean;
+  if (a.length < 2 || b.length < 2) return d.toFixed(4);
+  return `${d.toFixed(4)} ± ${Math.sqrt(x.std ** 2 / a.length + y.std ** 2 / b.length).toFixed(4)}`;
+}
+
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, k) => Math.max(...rows.map((r) => r[k]!.length)));
   const line = (r: string[]) => r.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join("  ");
@@ -360,11 +462,11 @@ async function main() {
     for (let seed = 0; seed < seeds; seed++) {
       const f = await flowcSeed(seed, join(dir, "flowc"), heldOut);
       flowc.push(f);
-      console.log(`seed ${seed} flowc:   ${samplers.map((s) => `${s.ref.label} ${f.w2[s.label]!.toFixed(4)}`).join(", ")}; train ${trainings.map((t) => `${t} ${f.seconds[t]?.toFixed(0) ?? "cached"} s`).join(", ")}`);
+      console.log(`seed ${seed} flowc:   ${samplers.map((s) => `${s.ref.label} ${f.w2[s.label]!.toFixed(4)}`).join(", ")}; train ${trainings.map((t) => `${t} ${f.seconds[t]?.toFixed(0) ?? "cached"} s`).join(", ")}${seedComputedText(f)}`);
       if (python) {
         const t = torchSeed(python, seed, steps, dir, heldOut);
         torch.push(t);
-        console.log(`seed ${seed} pytorch: ${samplers.map((s) => `${s.ref.label} ${t.w2[s.label]!.toFixed(4)}`).join(", ")}; train ${trainings.map((x) => `${x} ${t.seconds[x]!.toFixed(0)} s`).join(", ")}`);
+        console.log(`seed ${seed} pytorch: ${samplers.map((s) => `${s.ref.label} ${t.w2[s.label]!.toFixed(4)}`).join(", ")}; train ${trainings.map((x) => `${x} ${t.seconds[x]!.toFixed(0)} s`).join(", ")}${seedComputedText(t)}`);
       }
     }
   } finally {
@@ -390,6 +492,18 @@ async function main() {
     }
     console.log("");
     console.log(table(meanRows));
+  }
+
+  if (anchor!.derived) {
+    // A difference, not a ratio: a derived number can be near 0 (rfpp's second reflow gains nothing).
+    const derivedRows = [["derived from one seed's W2 values", "flowc", "pytorch", "flowc - pytorch"]];
+    for (const d of anchor!.derived) {
+      const fd = flowc.map((r) => d.value(r.w2));
+      const td = torch.map((r) => d.value(r.w2));
+      derivedRows.push([d.label, pm(fd), pm(td), td.length ? differenceText(fd, td) : "n/a"]);
+    }
+    console.log("");
+    console.log(table(derivedRows));
   }
 
   const timeRows = [["training wall-clock (s)", "flowc", "pytorch", "flowc/pytorch"]];
