@@ -63,7 +63,7 @@ export async function runSampler(compiled: CompileResult, checkpoint: Readonly<R
     } else if (options.inputs?.[input.name]) {
       feeds[input.name] = options.inputs[input.name]!;
     } else {
-      throw new RunError(`the sampler takes an input \`${input.name}\`; samplers with inputs are not supported by \`flowc sample\` yet`);
+      throw new RunError(`the sampler ${chosen.name} takes the tensor \`${input.name}\`, which was not given`);
     }
   }
   const session = await GraphSession.create(compiledGraph.onnx!, { threads: options.threads ?? 1, device: options.device });
