@@ -39,6 +39,7 @@ import { RandomStream } from "../compiler/artifacts/rng.js";
 import { Pipeline } from "../runtime/pipeline.js";
 import { drawPoints } from "../runtime/data/batches.js";
 import { wasserstein2 } from "../runtime/metrics/index.js";
+import { decodeNpy } from "../runtime/npy.js";
 
 /** A command-line mistake: says what to do and exits (no stack trace). */
 function usage(message: string): never {
@@ -379,18 +380,11 @@ function torchSeed(python: string, seed: number, steps: Record<string, number>, 
   return { w2, seconds: Object.fromEntries(trainings.map((t) => [t, result[`${t}_seconds`]])), pairsSeconds: result["pairs_seconds"], computed: result.computed ?? {} };
 }
 
-/** A float32 [rows, features] array from a .npy file (format 1.0 or 2.0, C order). */
+/** A float32 [rows, features] array from a .npy file of float32 (C order). */
 function readNpy(path: string, features: number): Float32Array {
-  const bytes = readFileSync(path);
-  if (bytes.toString("latin1", 0, 6) !== "\x93NUMPY") throw new Error(`${path} is not a .npy file`);
-  const major = bytes[6]!;
-  const headerLength = major === 1 ? bytes.readUInt16LE(8) : bytes.readUInt32LE(8);
-  const start = major === 1 ? 10 : 12;
-  const header = bytes.toString("latin1", start, start + headerLength);
-  if (!header.includes("'<f4'") || header.includes("'fortran_order': True")) throw new Error(`${path}: expected little-endian float32 in C order, found ${header.trim()}`);
-  const data = bytes.subarray(start + headerLength);
-  const out = new Float32Array(data.byteLength / 4);
-  for (let i = 0; i < out.length; i++) out[i] = data.readFloatLE(4 * i);
+  const array = decodeNpy(readFileSync(path));
+  if (array.kind !== "float") throw new Error(`${path}: expected float32 values, found ${array.kind}`);
+  const out = Float32Array.from(array.data);
   if (out.length % features !== 0) throw new Error(`${path}: ${out.length} values are not rows of ${features}`);
   return out;
 }

@@ -98,14 +98,25 @@ Docs: docs/language.md, docs/training.md, docs/diagnostics.md`,
     .command("sample")
     .description("draw samples from a trained run with one of its model's samplers")
     .argument("<run>", "a run directory written by `flowc train`")
-    .option("--sampler <name>", "sampler name (default: the first)")
+    .option("--sampler <name>", "a sampler of the run's model, or a graph name such as `rf1.euler(steps=2)` (default: the model's first)")
+    .option("--input <name=values>", "a value for the sampler's tensor parameter <name>: comma-separated numbers (a vector) or a .npy file; checked against the declared type, whose free sizes (T of f32[T]) it sets (repeatable)", collect)
     .option("-n <count>", "number of samples", "1000")
-    .option("--seed <n>", "seed of the sampler's noise", "0")
+    .option("--seed <n>", "seed of the sampler's noise (the same noise for every sampler of the model: compare them on one seed)", "0")
     .option("-o, --out <file>", "where to write the samples (.npy)")
     .option("--png <file>", "also write a scatter plot of the samples over the data (2-D only)")
     .option("--no-ema", "use the trained weights even when the run kept an EMA")
     .option("--threads <n>", "ONNX Runtime intra-op threads", "1")
     .addOption(deviceOption())
+    .addHelpText(
+      "after",
+      `
+A sampler with tensor parameters, e.g. \`sampler euler_on(grid: f32[T]) -> f32[N, d]\`, is built
+for the values --input gives it:
+  flowc sample runs/rf1 --sampler euler_on --input grid=0,0.35,1     2 Euler steps, at t = 0, 0.35, 1
+  flowc sample runs/rf1 --sampler euler_on --input grid=grid.npy     the values of numpy.save("grid.npy", ...)
+A tensor the spec computes between stages (\`let grid2 = bellman_grid(...)\`) is not computed here:
+\`flowc check\` prints its values, which --input takes.`,
+    )
     .action(async (run, flags) => void (code = await sampleCommand(run, { ...flags, noEma: flags.ema === false }, io)));
 
   program

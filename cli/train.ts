@@ -14,6 +14,9 @@ import { runSampler } from "../runtime/sample.js";
 import { drawPoints, targetDistribution } from "../runtime/data/batches.js";
 import { chooseDevice, compileSpec, parseHyper, parseSeed, UsageError, type SelectionFlags } from "./compile-spec.js";
 import type { CliIO } from "./io.js";
+import { bindInputs, parseInputs, type TensorParam } from "./sample-inputs.js";
+import type { CompileResult, DeferredSampler } from "../compiler/compile.js";
+import type { ManifestGraph } from "../compiler/artifacts/manifest.js";
 
 export interface TrainFlags extends SelectionFlags {
   out?: string;
@@ -124,6 +127,7 @@ export interface SampleFlags {
   noEma?: boolean;
   threads?: string;
   device?: string;
+  input?: string[];
 }
 
 /** `flowc sample RUN_DIR`: draws samples with a trained model's sampler (EMA weights when the run has them). */
@@ -139,7 +143,7 @@ export async function sampleCommand(runDir: string, flags: SampleFlags, io: CliI
     io.err(`error: ${runDir} has no checkpoint yet\n`);
     return 1;
   }
-  const compiled = compileSpec(run.spec, { paramsAs: "inputs" }, io);
+  let compiled = compileSpec(run.spec, { paramsAs: "inputs" }, io);
   if (!compiled?.manifest) return 1;
   let checkpoint;
   try {
@@ -152,14 +156,39 @@ export async function sampleCommand(runDir: string, flags: SampleFlags, io: CliI
   if (checkpoint.meta.specHash !== compiled.manifest.specHash)
     io.err(`warning: ${run.spec} changed since this run was trained; sampling with the current spec\n`);
   const n = positiveInt(flags.n, "-n") ?? 1000;
-  const seed = flags.seed === undefined ? 0 : Number(flags.seed);
+  const seed = parseSeed(flags.seed);
+  // The sampler of the run's model, and values for its tensor parameters (--input).
+  const model = compiled.manifest.trainings.find((t) => t.name === run.training)?.model;
+  const chosen = chooseSampler(compiled, model, flags.sampler);
+  const letNames = new Set(compiled.program?.items.flatMap((i) => (i.kind === "LetDecl" ? [i.name.name] : [])) ?? []);
+  const given = parseInputs(flags.input, letNames);
+  const count = chosen.result?.[0];
+  const sizes = new Map(typeof count === "string" ? [[count, { value: n, origin: "-n" }]] : []);
+  const inputs = bindInputs(chosen.name, chosen.inputs, given, sizes);
+  if (chosen.deferred) {
+    // Built for the shapes of the values given, as a claim builds `rf1.euler_on(grid2)`.
+    const types = Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, { dtype: t.dtype, shape: t.shape }]));
+    compiled = compileSpec(run.spec, { paramsAs: "inputs" }, io, { samplerInputs: { [chosen.name]: types } });
+    if (!compiled?.manifest) return 1;
+  }
   try {
     const device = await chooseDevice(flags.device, io);
-    const result = await runSampler(compiled, checkpoint.tensors, { sampler: flags.sampler, n, seed, useEma: !flags.noEma, threads: positiveInt(flags.threads, "--threads"), device });
+    const result = await runSampler(compiled, checkpoint.tensors, {
+      sampler: chosen.name,
+      n,
+      seed,
+      // One noise stream for every sampler, so samplers run with the same seed start from the same noise.
+      noiseStream: "sample",
+      useEma: !flags.noEma,
+      threads: positiveInt(flags.threads, "--threads"),
+      device,
+      inputs,
+    });
     const out = flags.out ?? join(runDir, `samples-${result.sampler.replace(/^.*\./, "")}.npy`);
     mkdirSync(join(out, ".."), { recursive: true });
     writeFileSync(out, encodeNpy(result.samples));
-    io.out(`${result.sampler}: ${n} samples in ${result.milliseconds.toFixed(1)} ms (${result.weights} weights) -> ${out}\n`);
+    const shown = Object.entries(inputs).map(([k, t]) => `${k}: ${t.dtype}[${t.shape.join(", ")}]`);
+    io.out(`${result.sampler}${shown.length ? ` (${shown.join(", ")})` : ""}: ${n} samples in ${result.milliseconds.toFixed(1)} ms (${result.weights} weights) -> ${out}\n`);
     if (flags.png) {
       const training = compiled.manifest.trainings.find((t) => t.name === run.training);
       const series = [];
@@ -177,4 +206,45 @@ export async function sampleCommand(runDir: string, flags: SampleFlags, io: CliI
     }
     throw e;
   }
+}
+
+/** A sampler `flowc sample` can run: a graph of the manifest, or a model sampler built once its tensor parameters are given. */
+interface ChosenSampler {
+  /** The graph's name (`rf.euler`, `rf1.euler(steps=2)`; `rf.euler_on` once built). */
+  readonly name: string;
+  readonly deferred: boolean;
+  readonly inputs: readonly TensorParam[];
+  /** The result's shape: a free leading size is the sample count. */
+  readonly result?: readonly (number | string)[];
+}
+
+/**
+ * The sampler `--sampler` names among those of the run's model (`model`; every model's when the
+ * run's training is no longer in the spec): a graph name (`rf1.euler(steps=2)`), or a sampler's
+ * name in the model (`euler`, `euler_on`); by default the model's first sampler.
+ */
+function chooseSampler(compiled: CompileResult, model: string | undefined, wanted: string | undefined): ChosenSampler {
+  const graphs = compiled.manifest!.graphs.filter((g) => g.kind === "sampler");
+  const fromGraph = (g: ManifestGraph): ChosenSampler => ({ name: g.name, deferred: false, inputs: g.inputs.filter((i) => i.role === "input"), result: g.outputs[0]?.shape });
+  const fromDeferred = (d: DeferredSampler): ChosenSampler => ({ name: `${d.model}.${d.fn}`, deferred: true, inputs: d.inputs, result: d.result });
+  const mine = <T extends { model: string }>(xs: readonly T[]) => xs.filter((x) => model === undefined || x.model === model);
+  const own = mine(graphs).filter((g) => g.training === undefined);
+  const deferred = mine(compiled.deferredSamplers ?? []);
+  const modelText = model === undefined ? "the spec" : `the model \`${model}\``;
+  if (wanted === undefined) {
+    if (own[0]) return fromGraph(own[0]);
+    if (deferred[0]) return fromDeferred(deferred[0]);
+    throw new UsageError(`${modelText} declares no sampler; add one to the model, e.g. \`sampler euler() -> f32[N, d] { ... }\``);
+  }
+  const byName = graphs.find((g) => g.name === wanted);
+  if (byName) {
+    if (model !== undefined && byName.model !== model) throw new UsageError(`the sampler \`${wanted}\` belongs to the model \`${byName.model}\`, but this run trained the model \`${model}\``);
+    return fromGraph(byName);
+  }
+  const byFunction = own.find((g) => g.function === wanted);
+  if (byFunction) return fromGraph(byFunction);
+  const byDeferred = deferred.find((d) => d.fn === wanted || `${d.model}.${d.fn}` === wanted);
+  if (byDeferred) return fromDeferred(byDeferred);
+  const names = [...new Set([...own.map((g) => g.function), ...deferred.map((d) => d.fn)])];
+  throw new UsageError(`${modelText} has no sampler \`${wanted}\`; ${names.length ? `its samplers are ${names.map((f) => `\`${f}\``).join(", ")}` : "it declares none"}`);
 }

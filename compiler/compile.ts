@@ -18,7 +18,12 @@ import { trainingDependencies, type Claim } from "./artifacts/pipeline.js";
 import { elaborateClaims } from "./claims/claims.js";
 import { typeToString } from "./ir/types.js";
 import { initialValue } from "./artifacts/init.js";
-import { manifestGraph, type Manifest } from "./artifacts/manifest.js";
+import { manifestGraph, manifestShape, type Manifest } from "./artifacts/manifest.js";
+import type { SamplerDecl, TensorTypeExpr } from "../grammar/ast.js";
+import type { DType, TensorType } from "./ir/types.js";
+import { dimConst } from "./ir/dims.js";
+import { dimText, evalTensorType, matchTensorType, type DimBindings } from "./elaborate/signature.js";
+import type { ModuleInstance } from "./elaborate/module-instance.js";
 import type { EvaluatedArg } from "./elaborate/builtins.js";
 import { fromSetting } from "./elaborate/values.js";
 import { FLOWC_VERSION } from "./version.js";
@@ -47,6 +52,25 @@ export interface CompileOptions {
   readonly models?: readonly string[];
   /** Hyper-parameter values overriding the defaults, by name, applied to the selected models. */
   readonly hyper?: Readonly<Record<string, number | boolean | string>>;
+  /**
+   * Types of values for the tensor parameters of model samplers, by sampler (`rf.euler_on`) and
+   * parameter (`grid`): such a sampler is built (as the graph `rf.euler_on`) for these shapes, the
+   * way a claim's `rf1.euler_on(grid2)` builds it for the shape of `grid2`. `flowc sample --input`.
+   */
+  readonly samplerInputs?: Readonly<Record<string, Readonly<Record<string, { readonly dtype: DType; readonly shape: readonly number[] }>>>>;
+}
+
+/**
+ * A model sampler with tensor parameters (`sampler euler_on(grid: f32[T])`) that was not built,
+ * since its graph depends on the shapes of the values given to them (CompileOptions.samplerInputs).
+ */
+export interface DeferredSampler {
+  readonly model: string;
+  readonly fn: string;
+  /** Its tensor parameters as declared: hyper-parameters substituted, free sizes (`T`) by name. */
+  readonly inputs: readonly { readonly name: string; readonly dtype: DType; readonly shape: readonly (number | string)[] }[];
+  /** The declared shape of its (first) result, if known: a free leading size is the sample count. */
+  readonly result?: readonly (number | string)[];
 }
 
 export interface CompiledGraph {
@@ -74,6 +98,8 @@ export interface CompileResult {
   readonly typedLog: string[];
   /** The `train` declarations of the spec, compiled. */
   readonly trainings: TrainingArtifacts[];
+  /** The model samplers left unbuilt until values are given to their tensor parameters. */
+  readonly deferredSamplers?: readonly DeferredSampler[];
 }
 
 export function compile(options: CompileOptions): CompileResult {
@@ -82,6 +108,7 @@ export function compile(options: CompileOptions): CompileResult {
   const graphs: CompiledGraph[] = [];
   const trainings: TrainingArtifacts[] = [];
   const claims: Claim[] = [];
+  const deferredSamplers: DeferredSampler[] = [];
   let sources: ReadonlyMap<string, string> = new Map();
   let program: Program | undefined;
   let manifest: Manifest | undefined;
@@ -121,7 +148,7 @@ export function compile(options: CompileOptions): CompileResult {
         hyper: options.hyper,
       },
     );
-    graphs.push(...elaborateModels(elaborator, load.entry, options, diagnostics));
+    graphs.push(...elaborateModels(elaborator, load.entry, options, diagnostics, deferredSamplers));
     for (const decl of load.entry.program.items) {
       if (decl.kind !== "TrainDecl") continue;
       try {
@@ -145,7 +172,7 @@ export function compile(options: CompileOptions): CompileResult {
         else throw e;
       }
     }
-    if (hasErrors(diagnostics) || options.stage === "typed" || options.stage === "ir") return { diagnostics, sources, program, graphs, typedLog, trainings };
+    if (hasErrors(diagnostics) || options.stage === "typed" || options.stage === "ir") return { diagnostics, sources, program, graphs, typedLog, trainings, deferredSamplers };
 
     const paramsAs = options.paramsAs ?? "initializers";
     for (let i = 0; i < graphs.length; i++) {
@@ -169,11 +196,11 @@ export function compile(options: CompileOptions): CompileResult {
   } catch (e) {
     diagnostics.push(internalError(e));
   }
-  return { diagnostics, sources, program, graphs, manifest, typedLog, trainings };
+  return { diagnostics, sources, program, graphs, manifest, typedLog, trainings, deferredSamplers };
 }
 
 /** Instantiates each selected model with its default (or overridden) hyper-parameters and builds a graph per function. */
-function elaborateModels(el: Elaborator, entry: LoadedFile, options: CompileOptions, diagnostics: Diagnostic[]): CompiledGraph[] {
+function elaborateModels(el: Elaborator, entry: LoadedFile, options: CompileOptions, diagnostics: Diagnostic[], deferred: DeferredSampler[]): CompiledGraph[] {
   const out: CompiledGraph[] = [];
   const models = entry.program.items.filter((i) => i.kind === "ModelDecl");
   for (const wanted of options.models ?? []) {
@@ -207,9 +234,19 @@ function elaborateModels(el: Elaborator, entry: LoadedFile, options: CompileOpti
       }
       for (const sampler of inst.samplers) {
         // A sampler with tensor parameters (a time grid fed at run time) is built where a claim or
-        // a data source binds them, for the shapes of their values (compiler/elaborate/measures.ts).
-        if (sampler.params.some((p) => p.type?.kind === "TensorType")) continue;
-        const graph = el.buildFunctionGraph(`${model.name.name}.${sampler.name.name}`, el.methodClosure(inst, sampler));
+        // a data source binds them, for the shapes of their values (compiler/elaborate/measures.ts),
+        // or for the shapes of the values a caller gives (options.samplerInputs).
+        const name = `${model.name.name}.${sampler.name.name}`;
+        let inputTypes: Record<string, TensorType> = {};
+        if (sampler.params.some((p) => p.type?.kind === "TensorType")) {
+          const given = options.samplerInputs?.[name];
+          if (!given) {
+            deferred.push(deferredSampler(inst, sampler, model.name.name));
+            continue;
+          }
+          inputTypes = samplerInputTypes(inst, sampler, name, given);
+        }
+        const graph = el.buildFunctionGraph(name, el.methodClosure(inst, sampler), {}, inputTypes);
         out.push({ model: model.name.name, fn: sampler.name.name, graph, kind: "sampler", nfe: el.lastFunctionEvaluations });
       }
     } catch (e) {
@@ -224,6 +261,46 @@ function elaborateModels(el: Elaborator, entry: LoadedFile, options: CompileOpti
       }),
     );
   return out;
+}
+
+/** The declared signature of a sampler whose tensor parameters are given at run time. */
+function deferredSampler(inst: ModuleInstance, sampler: SamplerDecl, model: string): DeferredSampler {
+  const dims: DimBindings = new Map();
+  const declared = (t: TensorTypeExpr) => {
+    try {
+      return manifestShape(evalTensorType(t, inst.env, dims, true));
+    } catch (e) {
+      if (!(e instanceof CompileError)) throw e;
+      return (t.dims ?? []).map(dimText); // a size written as an expression of free sizes
+    }
+  };
+  const inputs = sampler.params.flatMap((p) => (p.type?.kind === "TensorType" ? [{ name: p.name.name, dtype: p.type.dtype, shape: declared(p.type) }] : []));
+  let result = sampler.returnType;
+  while (result && (result.kind === "ListType" || result.kind === "TupleType")) result = result.kind === "ListType" ? result.element : result.elements[0];
+  return { model, fn: sampler.name.name, inputs, ...(result?.kind === "TensorType" ? { result: declared(result) } : {}) };
+}
+
+/**
+ * The types a caller gives a sampler's tensor parameters, checked against the declarations as a
+ * claim's arguments are (sizes such as `T` bind from them).
+ */
+function samplerInputTypes(inst: ModuleInstance, sampler: SamplerDecl, name: string, given: NonNullable<CompileOptions["samplerInputs"]>[string]): Record<string, TensorType> {
+  const tensors = sampler.params.filter((p) => p.type?.kind === "TensorType");
+  for (const unknown of Object.keys(given).filter((k) => !tensors.some((p) => p.name.name === k)))
+    fail("E0501", sampler.name.span, `the sampler \`${name}\` has no tensor parameter \`${unknown}\``, {
+      help: `its tensor parameters are ${tensors.map((p) => `\`${p.name.name}\``).join(", ")}`,
+    });
+  const dims: DimBindings = new Map();
+  const types: Record<string, TensorType> = {};
+  for (const p of tensors) {
+    const value = given[p.name.name];
+    if (!value)
+      fail("E0300", p.span, `the sampler \`${name}\` takes the tensor \`${p.name.name}\`, which must be given to run it`, { help: "give a value for every tensor parameter" });
+    const type: TensorType = { dtype: value.dtype, shape: value.shape.map(dimConst) };
+    matchTensorType(type, p.type as TensorTypeExpr, inst.env, dims, `\`${p.name.name}\` of the sampler \`${name}\``, p.span, p.type!.span);
+    types[p.name.name] = type;
+  }
+  return types;
 }
 
 function internalError(e: unknown): Diagnostic {

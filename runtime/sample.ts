@@ -39,7 +39,7 @@ export async function runSampler(compiled: CompileResult, checkpoint: Readonly<R
   const samplers = graphs.filter((g) => g.kind === "sampler");
   if (samplers.length === 0) throw new RunError("the spec declares no sampler; add one to the model, e.g. `sampler euler() -> f32[N, d] { ... }`");
   const chosen = options.sampler ? (samplers.find((g) => g.name === options.sampler) ?? samplers.find((g) => g.function === options.sampler && g.training === undefined)) : samplers[0];
-  if (!chosen) throw new RunError(`no sampler \`${options.sampler}\`; the spec has ${samplers.map((g) => `\`${g.function}\``).join(", ")}`);
+  if (!chosen) throw new RunError(`no sampler \`${options.sampler}\`; the spec has ${[...new Set(samplers.map((g) => `\`${g.function}\``))].join(", ")}`);
   const compiledGraph = compiled.graphs[graphs.indexOf(chosen)]!;
   const hasEma = chosen.inputs.some((i) => i.role === "param" && checkpoint[`ema.${i.name}`]);
   const weights = options.useEma && hasEma ? "EMA" : "trained";
@@ -63,7 +63,7 @@ export async function runSampler(compiled: CompileResult, checkpoint: Readonly<R
     } else if (options.inputs?.[input.name]) {
       feeds[input.name] = options.inputs[input.name]!;
     } else {
-      throw new RunError(`the sampler takes an input \`${input.name}\`; samplers with inputs are not supported by \`flowc sample\` yet`);
+      throw new RunError(`the sampler ${chosen.name} takes the tensor \`${input.name}\`, which was not given`);
     }
   }
   const session = await GraphSession.create(compiledGraph.onnx!, { threads: options.threads ?? 1, device: options.device });

@@ -20,6 +20,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { expectClose } from "../relative-error.js";
 import { compile } from "../../compiler/compile.js";
 import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
 import type { Graph } from "../../compiler/ir/graph.js";
@@ -58,19 +59,6 @@ const flat = (n: Nested): number[] => (Array.isArray(n) ? n.flatMap(flat) : [n])
 const f32 = (shape: readonly number[], values: ArrayLike<number>): NDArray => ({ dtype: "f32", shape: [...shape], data: Float64Array.from(values) });
 const scalar = (v: number) => f32([], [v]);
 const toHost = (a: NDArray): HostTensor => ({ dtype: "f32", shape: a.shape, data: Float32Array.from(a.data) });
-
-/**
- * The worst error of `actual` against `expected`: element by element,
- * |a − b| / max(|b|, floor · max_j |b_j|); fails the test if it exceeds tol.
- */
-function expectClose(actual: ArrayLike<number>, expected: readonly number[], tol: number, what: string, floor = 1e-3): number {
-  expect(actual.length, what).toBe(expected.length);
-  const scale = floor * Math.max(...expected.map(Math.abs));
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / Math.max(Math.abs(expected[i]!), scale));
-  expect(worst, `${what}: worst relative error`).toBeLessThanOrEqual(tol);
-  return worst;
-}
 
 function compileText(name: string, text: string) {
   const result = compile({ entry: `test/attention/${name}.flow`, text, stage: "ir" });

@@ -26,6 +26,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { relativeError } from "../relative-error.js";
 import { compile, type CompileResult } from "../../compiler/compile.js";
 import {
   hasErrors,
@@ -142,16 +143,8 @@ function expectClose(
   expect(actual.length, what).toBe(expected.length);
   const largest = Math.max(...expected.map(Math.abs));
   const scale = largest < 1e-12 ? zeroScale : largest;
-  let normwise = 0;
-  let elementwise = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const err = Math.abs(actual[i]! - expected[i]!);
-    normwise = Math.max(normwise, err / scale);
-    elementwise = Math.max(
-      elementwise,
-      err / Math.max(Math.abs(expected[i]!), 1e-3 * scale),
-    );
-  }
+  const normwise = relativeError(actual, expected, 1, scale);
+  const elementwise = relativeError(actual, expected, 1e-3, scale);
   expect(normwise, `${what}: norm-wise relative error`).toBeLessThanOrEqual(
     tol.normwise,
   );

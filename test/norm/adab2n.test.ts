@@ -27,7 +27,8 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { expectClose, worstErrors } from "../relative-error.js";
 import { compile } from "../../compiler/compile.js";
 import {
   hasErrors,
@@ -101,35 +102,17 @@ const i32 = (shape: readonly number[], values: readonly number[]): NDArray => ({
 });
 const X = [B, H, W, C];
 
-const worst = new Map<string, number>();
-afterAll(() => {
-  const lines = [...worst].map(
-    ([k, v]) => `  ${k.padEnd(40)} ${v.toExponential(2)}`,
-  );
-  console.log(
-    `AdaB²N worst relative errors (|a − b| / max(|b|, 1e-3 max|b|)):\n${lines.join("\n")}`,
-  );
-});
+const record = worstErrors(
+  "AdaB²N worst relative errors (|a − b| / max(|b|, 1e-3 max|b|))",
+  40,
+);
 
-function expectClose(
+const expectFixture = (
   actual: ArrayLike<number>,
   expected: readonly number[],
   what: string,
   bucket: string,
-): void {
-  expect(actual.length, what).toBe(expected.length);
-  const scale = 1e-3 * Math.max(...expected.map(Math.abs));
-  let err = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const diff = Math.abs(actual[i]! - expected[i]!);
-    err = Math.max(
-      err,
-      diff === 0 ? 0 : diff / Math.max(Math.abs(expected[i]!), scale),
-    );
-  }
-  worst.set(bucket, Math.max(worst.get(bucket) ?? 0, err));
-  expect(err, `${what}: worst relative error`).toBeLessThanOrEqual(TOL);
-}
+) => void expectClose(actual, expected, TOL, what, 1e-3, record(bucket));
 
 const SPEC = `
 use std.norm.AdaB2N
@@ -257,7 +240,7 @@ async function checkSteps(
         actual: ArrayLike<number>,
         expected: readonly number[],
       ) =>
-        expectClose(
+        expectFixture(
           actual,
           expected,
           `${at} ${what} (${tag})`,
@@ -331,7 +314,7 @@ async function checkEval(
     ...state,
   });
   VARIANTS.forEach((v, i) =>
-    expectClose(
+    expectFixture(
       out[`output.${i}`]!.data,
       flat(fx.variants[v].y_eval),
       `${v} eval y (${tag})`,

@@ -30,7 +30,8 @@
 
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { expectClose, worstErrors } from "../relative-error.js";
 import { compile } from "../../compiler/compile.js";
 import {
   hasErrors,
@@ -71,36 +72,18 @@ const arr = (n: Nested): NDArray => f32(shapeOf(n), flat(n));
 const scalar = (v: number) => f32([], [v]);
 
 /** Worst relative error per quantity and engine, printed at the end (the numbers of the report). */
-const worst = new Map<string, number>();
-afterAll(() => {
-  const lines = [...worst].map(
-    ([k, v]) => `  ${k.padEnd(48)} ${v.toExponential(2)}`,
-  );
-  console.log(
-    `worst relative errors (criterion |a − b| / max(|b|, 1e-3 max|b|)):\n${lines.join("\n")}`,
-  );
-});
+const record = worstErrors(
+  "worst relative errors (criterion |a − b| / max(|b|, 1e-3 max|b|))",
+  48,
+);
 
-function expectClose(
+const expectFixture = (
   actual: ArrayLike<number>,
   expected: readonly number[],
   tol: number,
   what: string,
   bucket: string,
-): void {
-  expect(actual.length, what).toBe(expected.length);
-  const scale = 1e-3 * Math.max(...expected.map(Math.abs));
-  let err = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const diff = Math.abs(actual[i]! - expected[i]!);
-    err = Math.max(
-      err,
-      diff === 0 ? 0 : diff / Math.max(Math.abs(expected[i]!), scale),
-    );
-  }
-  worst.set(bucket, Math.max(worst.get(bucket) ?? 0, err));
-  expect(err, `${what}: worst relative error`).toBeLessThanOrEqual(tol);
-}
+) => void expectClose(actual, expected, tol, what, 1e-3, record(bucket));
 
 function compileSpec(name: string, text: string) {
   const result = compile({ entry: `test/${name}.flow`, text, stage: "ir" });
@@ -222,7 +205,7 @@ function checkAgainstFixture(
 ) {
   got.forEach((q, k) => {
     for (const [name, expected] of Object.entries(p.expected(k)))
-      expectClose(
+      expectFixture(
         q[name]!,
         expected,
         tol,
@@ -246,7 +229,7 @@ async function checkOrt(p: Probe, ort: Engine): Promise<Arrays> {
   checkAgainstFixture(p, run.quantities, ORT_FIXTURE_TOL, "ORT vs fixture");
   run.quantities.forEach((q, k) => {
     for (const name of Object.keys(p.expected(k)))
-      expectClose(
+      expectFixture(
         q[name]!,
         Array.from(reference.quantities[k]![name]!),
         ORT_TOL,
@@ -333,7 +316,7 @@ train probe on moons { optimizer: sgd(lr: 1.0), steps: 1 }
 
   it("matches y, x̄, γ̄ and β̄ over three steps, and the eval output, in the interpreter", async () => {
     await checkInterpreter(probe);
-    expectClose(
+    expectFixture(
       (await interpreter.run(evalForward, evalFeeds))["output"]!.data,
       flat(fx.y_eval),
       REFERENCE_TOL,
@@ -345,7 +328,7 @@ train probe on moons { optimizer: sgd(lr: 1.0), steps: 1 }
   it("runs the same steps in ONNX Runtime (float32)", async () => {
     const ort = ortEngine();
     await checkOrt(probe, ort);
-    expectClose(
+    expectFixture(
       (await ort.run(evalForward, evalFeeds))["output"]!.data,
       flat(fx.y_eval),
       ORT_FIXTURE_TOL,
@@ -468,7 +451,7 @@ train probe on moons { optimizer: sgd(lr: 1.0), steps: 1 }
   const evalFeeds = { v: arr(fx.variants.full.iterations[2]!.x), ...params };
   const checkEval = (out: Arrays, tol: number, tag: string) =>
     variants.forEach((v, i) =>
-      expectClose(
+      expectFixture(
         out[`output.${i}`]!.data,
         flat(fx.variants[v].y_eval),
         tol,
@@ -657,7 +640,7 @@ train probe on moons { optimizer: sgd(lr: 1.0), steps: 1 }
   });
   const checkEval = (out: Arrays, tol: number, tag: string) =>
     cases.forEach(([key, , c], i) =>
-      expectClose(
+      expectFixture(
         out[`output.${i}`]!.data,
         flat(c.y_eval),
         tol,
@@ -909,7 +892,7 @@ train probe on moons { optimizer: sgd(lr: 1.0), steps: 1 }
 
       it("matches y, x̄, γ̄, β̄ and every state tensor after each step, and the eval output, in the interpreter", async () => {
         const state = await checkInterpreter(p);
-        expectClose(
+        expectFixture(
           (await interpreter.run(evalForward, evalFeeds(state)))["output"]!
             .data,
           flat(s.y_eval),
@@ -922,7 +905,7 @@ train probe on moons { optimizer: sgd(lr: 1.0), steps: 1 }
       it("runs the same steps in ONNX Runtime (float32)", async () => {
         const ort = ortEngine();
         const state = await checkOrt(p, ort);
-        expectClose(
+        expectFixture(
           (await ort.run(evalForward, evalFeeds(state)))["output"]!.data,
           flat(s.y_eval),
           ORT_FIXTURE_TOL,
@@ -987,35 +970,35 @@ model probe {
         const folded = (await engine.run(graph("folded"), feeds))["output"]!;
         const weights = await engine.run(graph("weights"), feeds);
         expect(unfolded.shape).toEqual([B, N, C]);
-        expectClose(
+        expectFixture(
           unfolded.data,
           flat(f.y_un_after_linear),
           tol,
           "eval UN(Linear(x))",
           `UN fold: unfolded vs fixture (${engine.name})`,
         );
-        expectClose(
+        expectFixture(
           folded.data,
           Array.from(unfolded.data),
           1e-5,
           "folded Linear vs UN(Linear(x))",
           `UN fold: folded vs unfolded (${engine.name})`,
         );
-        expectClose(
+        expectFixture(
           folded.data,
           flat(f.y_folded),
           tol,
           "folded Linear vs fixture",
           `UN fold: folded vs fixture (${engine.name})`,
         );
-        expectClose(
+        expectFixture(
           weights["output.0"]!.data,
           flat(f.w_folded),
           tol,
           "w'",
           `UN fold: w' (${engine.name})`,
         );
-        expectClose(
+        expectFixture(
           weights["output.1"]!.data,
           f.b_folded,
           tol,

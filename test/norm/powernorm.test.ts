@@ -18,6 +18,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { expectClose } from "../relative-error.js";
 import { compile } from "../../compiler/compile.js";
 import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
 import type { Graph } from "../../compiler/ir/graph.js";
@@ -71,18 +72,6 @@ train probe on moons { optimizer: sgd(lr: 1.0), steps: 1 }
 const flat = (n: Nested): number[] => (Array.isArray(n) ? n.flatMap(flat) : [n]);
 const f32 = (shape: readonly number[], values: readonly number[]): NDArray => ({ dtype: "f32", shape: [...shape], data: Float64Array.from(values) });
 const scalar = (v: number) => f32([], [v]);
-
-function expectClose(actual: ArrayLike<number>, expected: readonly number[], tol: number, what: string): number {
-  expect(actual.length, what).toBe(expected.length);
-  const scale = 1e-3 * Math.max(...expected.map(Math.abs));
-  let worst = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const err = Math.abs(actual[i]! - expected[i]!) / Math.max(Math.abs(expected[i]!), scale);
-    worst = Math.max(worst, err);
-  }
-  expect(worst, `${what}: worst relative error`).toBeLessThanOrEqual(tol);
-  return worst;
-}
 
 function compileProbe() {
   const result = compile({ entry: "test/powernorm-probe.flow", text: SPEC, stage: "ir" });

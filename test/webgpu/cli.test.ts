@@ -9,6 +9,7 @@ import { expect, it } from "vitest";
 import { runCli } from "../../cli/main.js";
 import { bufferIO } from "../../cli/io.js";
 import { describeWebGpu } from "./provider.js";
+import { decodeNpy } from "../../runtime/npy.js";
 
 async function cli(...args: string[]) {
   const io = bufferIO();
@@ -16,13 +17,8 @@ async function cli(...args: string[]) {
   return { code, out: io.stdout(), err: io.stderr() };
 }
 
-/** The float32 payload of a .npy file written by `flowc sample`. */
-function npy(path: string): Float32Array {
-  const bytes = readFileSync(path);
-  const headerLength = bytes.readUInt16LE(8);
-  const data = bytes.subarray(10 + headerLength);
-  return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength));
-}
+/** The values of a .npy file written by `flowc sample`. */
+const npy = (path: string) => decodeNpy(readFileSync(path)).data;
 
 describeWebGpu("flowc on the WebGPU provider", () => {
   it("run --device webgpu --check agrees with the reference interpreter", async () => {
