@@ -44,8 +44,17 @@ export async function infoCommand(spec: string, flags: SelectionFlags & { json?:
   io.out(`${spec}  (spec hash ${result.manifest.specHash.slice(0, 12)}, opset ${result.manifest.opset})\n`);
   for (const g of result.manifest.graphs) {
     io.out(`\n${g.name}: ${describeGraph(g)}\n`);
-    for (const t of [...g.inputs.filter((i) => i.role !== "param" && i.role !== "state"), ...g.outputs])
-      io.out(`  ${g.outputs.includes(t) ? "out" : "in "} ${t.name.padEnd(24)} ${t.role.padEnd(7)} ${t.dtype}[${t.shape.join(", ")}]\n`);
+    // Parameters, layer state and optimizer state are summed up, not listed (`--json` lists them).
+    const carried = g.inputs.filter((i) => i.role === "state" || i.role === "optimizer_state");
+    for (const line of tensorLines(g.inputs.filter((i) => i.role !== "param" && !carried.includes(i)), "in ")) io.out(line);
+    for (const line of tensorLines(g.outputs.filter((o) => o.updates === undefined), "out")) io.out(line);
+    const updated = g.outputs.filter((o) => o.updates !== undefined).length;
+    if (carried.length > 0 || updated > 0)
+      io.out(`  + ${carried.length} optimizer and layer state tensors in (${values(carried).toLocaleString("en-US")} values), ${updated} updated parameters and states out (\`--json\` lists them)\n`);
+  }
+  for (const d of result.deferredSamplers ?? []) {
+    const params = d.inputs.map((i) => `${i.name}: ${i.dtype}[${i.shape.join(", ")}]`).join(", ");
+    io.out(`\n${d.model}.${d.fn}: a sampler with tensor parameters (${params}), built for the values a claim binds, or given with \`flowc sample RUN --sampler ${d.fn} --input ${d.inputs[0]!.name}=...\`\n`);
   }
   return 0;
 }
@@ -72,10 +81,40 @@ function placementReport(graphs: readonly CompiledGraph[]): string {
   return lines.join("\n") + "\n";
 }
 
+type ManifestTensor = ManifestGraph["inputs"][number];
+
+/**
+ * One line per tensor; a run of outputs `name.0`, `name.1`, … of one role and type (a trajectory's
+ * states) as one line with its count.
+ */
+function tensorLines(tensors: readonly ManifestTensor[], direction: "in " | "out"): string[] {
+  const lines: string[] = [];
+  const typeOf = (t: ManifestTensor) => `${t.role.padEnd(7)} ${t.dtype}[${t.shape.join(", ")}]`;
+  for (let i = 0; i < tensors.length; ) {
+    const first = tensors[i]!;
+    const base = /^(.*)\.0$/.exec(first.name)?.[1];
+    let end = i + 1;
+    if (base !== undefined) while (end < tensors.length && tensors[end]!.name === `${base}.${end - i}` && typeOf(tensors[end]!) === typeOf(first)) end++;
+    const name = end - i > 2 ? `${first.name} … ${tensors[end - 1]!.name}` : first.name;
+    if (end - i > 2) {
+      lines.push(`  ${direction} ${name.padEnd(24)} ${typeOf(first)}  (${end - i} tensors)\n`);
+      i = end;
+    } else {
+      lines.push(`  ${direction} ${first.name.padEnd(24)} ${typeOf(first)}\n`);
+      i++;
+    }
+  }
+  return lines;
+}
+
+/** The number of values of tensors of known sizes (a symbolic size counts 1). */
+function values(tensors: readonly ManifestTensor[]): number {
+  return tensors.reduce((n, p) => n + p.shape.reduce<number>((a, d) => a * (typeof d === "number" ? d : 1), 1), 0);
+}
+
 function describeGraph(g: ManifestGraph): string {
   const params = g.inputs.filter((i) => i.role === "param");
-  const count = params.reduce((n, p) => n + p.shape.reduce<number>((a, d) => a * (typeof d === "number" ? d : 1), 1), 0);
-  return `${params.length} parameter tensors, ${count.toLocaleString("en-US")} parameters`;
+  return `${params.length} parameter tensors, ${values(params).toLocaleString("en-US")} parameters`;
 }
 
 export async function dumpCommand(spec: string, flags: SelectionFlags & { stage: string }, io: CliIO): Promise<number> {

@@ -57,6 +57,17 @@ describe("flowc CLI", () => {
     expect(g.outputs[0]).toMatchObject({ name: "output", role: "output", dtype: "f32", shape: ["B", "T", 64] });
   });
 
+  it("info sums up a trajectory's states, the carried state, and samplers waiting for tensor values", async () => {
+    const r = await cli("info", "specs/boss.flow");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/out output\.0 … output\.100 +output +f32\[N, 2\] +\(101 tensors\)/);
+    expect(r.out).not.toContain("output.50");
+    // rf1's train step: Adam's two moments and the EMA of 8 parameter tensors; 8 + 24 come back.
+    expect(r.out).toContain("+ 24 optimizer and layer state tensors in (26,118 values), 32 updated parameters and states out");
+    expect(r.out).toContain("rf.euler_on: a sampler with tensor parameters (grid: f32[T])");
+    expect(r.out).toContain("--sampler euler_on --input grid=...");
+  });
+
   it("run executes a graph and checks it against the interpreter", async () => {
     const r = await cli("run", "specs/mlp.flow", "--size", "B=3", "--check");
     expect(r.err).toBe("");
