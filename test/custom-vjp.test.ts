@@ -4,16 +4,14 @@
 // from the same inputs, and — for a backward that equals the true derivative — ordinary autodiff.
 
 import { describe, expect, it } from "vitest";
-import { compile, type CompileResult } from "../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../compiler/diagnostics/index.js";
+import type { CompileResult } from "../compiler/compile.js";
 import type { Graph } from "../compiler/ir/graph.js";
 import { interpret } from "../compiler/ir/interpret.js";
 import type { NDArray } from "../compiler/ir/ndarray.js";
+import { compileOk } from "./compiled.js";
 
 function compileText(text: string): CompileResult {
-  const result = compile({ entry: "test/custom-vjp.flow", text, stage: "ir" });
-  if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
-  return result;
+  return compileOk({ entry: "test/custom-vjp.flow", text, stage: "ir" });
 }
 
 const trainStep = (r: CompileResult): Graph => r.trainings[0]!.trainStep;

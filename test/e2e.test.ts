@@ -3,14 +3,13 @@
 
 import { describe, expect, it } from "vitest";
 import { compile } from "../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../compiler/diagnostics/index.js";
 import { interpret } from "../compiler/ir/interpret.js";
 import { exampleInputs } from "../runtime/inputs.js";
 import { GraphSession } from "../runtime/onnx.js";
+import { compileOk } from "./compiled.js";
 
 async function runSpec(entry: string, sizes: Record<string, number>, hyper: Record<string, number> = {}) {
-  const result = compile({ entry, hyper });
-  if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
+  const result = compileOk({ entry, hyper });
   const graph = result.graphs[0]!;
   const manifestGraph = result.manifest!.graphs[0]!;
   const feeds = exampleInputs(manifestGraph, { seed: 3, sizes, intHigh: 8 });

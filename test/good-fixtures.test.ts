@@ -4,11 +4,10 @@
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compile } from "../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../compiler/diagnostics/index.js";
 import { interpret } from "../compiler/ir/interpret.js";
 import { exampleInputs } from "../runtime/inputs.js";
 import { GraphSession } from "../runtime/onnx.js";
+import { compileOk } from "./compiled.js";
 
 const root = join(import.meta.dirname, "fixtures", "good");
 const files = readdirSync(root).filter((f) => f.endsWith(".flow")).sort();
@@ -17,8 +16,7 @@ describe("good programs compile, run and match the interpreter", () => {
   for (const file of files) {
     it(file, async () => {
       const entry = relative(process.cwd(), join(root, file));
-      const result = compile({ entry });
-      if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
+      const result = compileOk({ entry });
       expect(result.graphs.length).toBeGreaterThan(0);
       for (const [i, compiled] of result.graphs.entries()) {
         const feeds = exampleInputs(result.manifest!.graphs[i]!, { seed: 11, sizes: { B: 3, T: 5 }, intHigh: 7 });

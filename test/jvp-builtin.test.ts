@@ -2,14 +2,12 @@
 // the tangent direction (float64 reference interpreter), and a loss built on it trains.
 
 import { expect, it } from "vitest";
-import { compile } from "../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../compiler/diagnostics/index.js";
 import { interpret } from "../compiler/ir/interpret.js";
 import type { NDArray } from "../compiler/ir/ndarray.js";
+import { compileOk } from "./compiled.js";
 
 it("jvp(u, (z, t), (v, 1)) is the directional derivative of u", () => {
-  const result = compile({ entry: "test/fixtures/good/jvp.flow", stage: "ir" });
-  if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
+  const result = compileOk({ entry: "test/fixtures/good/jvp.flow", stage: "ir" });
   const graphOf = (fn: string) => result.graphs.find((g) => g.fn === fn)!.graph;
   const B = 2;
   const d = 3;
@@ -47,7 +45,6 @@ model mf {
 }
 train mf on moons { optimizer: adam(), steps: 5 }
 `;
-  const result = compile({ entry: "test/meanflow-like.flow", text });
-  if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
+  const result = compileOk({ entry: "test/meanflow-like.flow", text });
   expect(result.manifest!.graphs.map((g) => g.name)).toContain("mf.train_step");
 });

@@ -7,18 +7,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile, type CompileResult } from "../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../compiler/diagnostics/index.js";
+import { renderDiagnostics } from "../compiler/diagnostics/index.js";
 import { RandomStream } from "../compiler/artifacts/rng.js";
 import { loadCheckpoint } from "../runtime/checkpoint.js";
 import { TOY_SOURCES } from "../runtime/data/toy.js";
 import { slicedWasserstein } from "../runtime/metrics/sliced-wasserstein.js";
 import { RunError, trainRun } from "../runtime/run.js";
 import { runSampler } from "../runtime/sample.js";
+import { compileOk } from "./compiled.js";
 
 function compiled(entry: string, text?: string, paramsAs: "initializers" | "inputs" = "inputs"): CompileResult {
-  const result = compile({ entry, text, paramsAs });
-  if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
-  return result;
+  return compileOk({ entry, text, paramsAs });
 }
 
 const tmp = () => mkdtempSync(join(tmpdir(), "flowc-train-"));
@@ -100,8 +99,7 @@ describe("rectified flow on two moons", () => {
 
 describe("training with command-line overrides", () => {
   it("--set reaches the trained model: shapes and initial values agree", async () => {
-    const result = compile({ entry: "specs/rectified-flow.flow", hyper: { width: 32 } });
-    if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
+    const result = compileOk({ entry: "specs/rectified-flow.flow", hyper: { width: 32 } });
     const step = result.graphs.find((g) => g.graph.name === "rf1.train_step")!.graph;
     const w = step.inputs.find((i) => i.name === "v.layers.1.w")!;
     expect(step.values[w.value]!.shape.map((d) => [...d.values()][0])).toEqual([32, 32]);

@@ -30,6 +30,7 @@ import type { NDArray } from "../../compiler/ir/ndarray.js";
 import { concreteShape } from "../../compiler/ir/types.js";
 import { lowerGraph } from "../../compiler/onnx/lower.js";
 import { GraphSession, type HostTensor } from "../../runtime/onnx.js";
+import { compileOk } from "../compiled.js";
 
 const TOL = 1e-5;
 const LR = 2 ** 20;
@@ -62,9 +63,7 @@ const scalar = (v: number) => f32([], [v]);
 const toHost = (a: NDArray): HostTensor => ({ dtype: "f32", shape: a.shape, data: Float32Array.from(a.data) });
 
 function compileText(name: string, text: string) {
-  const result = compile({ entry: `test/attention/${name}.flow`, text, stage: "ir" });
-  if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
-  return result;
+  return compileOk({ entry: `test/attention/${name}.flow`, text, stage: "ir" });
 }
 
 const graphOf = (result: ReturnType<typeof compileText>, model: string, fn: string): Graph => result.graphs.find((g) => g.model === model && g.fn === fn)!.graph;

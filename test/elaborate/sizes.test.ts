@@ -2,9 +2,8 @@
 // products of several sizes and their sums (a regression: a product once kept only its last factor).
 
 import { expect, it } from "vitest";
-import { compile } from "../../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
 import { interpret } from "../../compiler/ir/interpret.js";
+import { compileOk } from "../compiled.js";
 
 it("a size such as B*T or 2*B*T + T is computed from the input's shape", () => {
   const text = `
@@ -13,8 +12,7 @@ model m {
   fn mixed(x: f32[B, T, 3]) -> f32 = f32(size(concat(reshape(x, [-1, 3]), reshape(x, [-1, 3]), x[0], axis: 0), 0))
 }
 `;
-  const result = compile({ entry: "test/sizes.flow", text, stage: "ir" });
-  if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
+  const result = compileOk({ entry: "test/sizes.flow", text, stage: "ir" });
   const x = { dtype: "f32" as const, shape: [2, 5, 3], data: new Float64Array(30) };
   const run = (fn: string) => interpret(result.graphs.find((g) => g.fn === fn)!.graph, { x })["output"]!.data[0];
   expect(run("rows")).toBe(10);

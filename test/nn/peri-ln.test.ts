@@ -27,17 +27,14 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { relativeError } from "../relative-error.js";
-import { compile, type CompileResult } from "../../compiler/compile.js";
-import {
-  hasErrors,
-  renderDiagnostics,
-} from "../../compiler/diagnostics/index.js";
+import type { CompileResult } from "../../compiler/compile.js";
 import type { Graph } from "../../compiler/ir/graph.js";
 import { interpret } from "../../compiler/ir/interpret.js";
 import type { NDArray } from "../../compiler/ir/ndarray.js";
 import { concreteShape } from "../../compiler/ir/types.js";
 import { lowerGraph } from "../../compiler/onnx/lower.js";
 import { GraphSession, type HostTensor } from "../../runtime/onnx.js";
+import { compileOk } from "../compiled.js";
 
 // Interpreter: both criteria at 1e-5. ONNX Runtime (float32): the norm-wise criterion at 1e-5.
 const INTERPRETER_TOL = { normwise: 1e-5, elementwise: 1e-5 };
@@ -109,16 +106,11 @@ train probe on moons { optimizer: sgd(lr: 1.0), steps: 1 }
 }
 
 function compileProbe(norm: Norm): CompileResult {
-  const result = compile({
+  return compileOk({
     entry: `test/nn/peri-ln-probe-${norm}.flow`,
     text: probeSpec(norm),
     stage: "ir",
   });
-  if (hasErrors(result.diagnostics))
-    throw new Error(
-      renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)),
-    );
-  return result;
 }
 
 interface Errors {

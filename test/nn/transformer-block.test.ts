@@ -4,17 +4,15 @@
 // Peri-LN output norm makes each residual increment independent of its sublayer's scale.
 
 import { describe, expect, it } from "vitest";
-import { compile, type CompileResult } from "../../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
+import type { CompileResult } from "../../compiler/compile.js";
 import { interpret } from "../../compiler/ir/interpret.js";
 import type { NDArray } from "../../compiler/ir/ndarray.js";
 import { printGraph } from "../../compiler/ir/print.js";
 import { concreteShape } from "../../compiler/ir/types.js";
+import { compileOk } from "../compiled.js";
 
 function compileText(name: string, text: string): CompileResult {
-  const result = compile({ entry: `test/nn/${name}.flow`, text, stage: "ir" });
-  if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
-  return result;
+  return compileOk({ entry: `test/nn/${name}.flow`, text, stage: "ir" });
 }
 
 const graphOf = (result: CompileResult, model: string, fn = "forward") => result.graphs.find((g) => g.model === model && g.fn === fn)!.graph;

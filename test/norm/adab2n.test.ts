@@ -40,6 +40,7 @@ import type { NDArray } from "../../compiler/ir/ndarray.js";
 import { concreteShape } from "../../compiler/ir/types.js";
 import { lowerGraph } from "../../compiler/onnx/lower.js";
 import { GraphSession, type HostTensor } from "../../runtime/onnx.js";
+import { compileOk } from "../compiled.js";
 
 const TOL = 1e-5;
 const LR = 2 ** 16;
@@ -324,15 +325,11 @@ async function checkEval(
 }
 
 describe("AdaB²N (std/norm.flow) against lvyilin/AdaB2N (float64 transcription)", () => {
-  const result = compile({
+  const result = compileOk({
     entry: "test/adab2n-probe.flow",
     text: SPEC,
     stage: "ir",
   });
-  if (hasErrors(result.diagnostics))
-    throw new Error(
-      renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)),
-    );
   const step = result.trainings[0]!.trainStep;
   const evalForward = result.graphs.find((g) => g.fn === "forward")!.graph;
 

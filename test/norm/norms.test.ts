@@ -32,17 +32,13 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { expectClose, worstErrors } from "../relative-error.js";
-import { compile } from "../../compiler/compile.js";
-import {
-  hasErrors,
-  renderDiagnostics,
-} from "../../compiler/diagnostics/index.js";
 import type { Graph } from "../../compiler/ir/graph.js";
 import { interpret } from "../../compiler/ir/interpret.js";
 import type { NDArray } from "../../compiler/ir/ndarray.js";
 import { concreteShape } from "../../compiler/ir/types.js";
 import { lowerGraph } from "../../compiler/onnx/lower.js";
 import { GraphSession, type HostTensor } from "../../runtime/onnx.js";
+import { compileOk } from "../compiled.js";
 
 const REFERENCE_TOL = 1e-5;
 const ORT_TOL = 1e-4;
@@ -86,12 +82,7 @@ const expectFixture = (
 ) => void expectClose(actual, expected, tol, what, 1e-3, record(bucket));
 
 function compileSpec(name: string, text: string) {
-  const result = compile({ entry: `test/${name}.flow`, text, stage: "ir" });
-  if (hasErrors(result.diagnostics))
-    throw new Error(
-      renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)),
-    );
-  return result;
+  return compileOk({ entry: `test/${name}.flow`, text, stage: "ir" });
 }
 
 /** The gradient that an SGD step with lr = LR applied to a parameter fed as `before`. */

@@ -19,8 +19,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { expectClose } from "../relative-error.js";
-import { compile } from "../../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
 import type { Graph } from "../../compiler/ir/graph.js";
 import { interpret } from "../../compiler/ir/interpret.js";
 import { concreteShape } from "../../compiler/ir/types.js";
@@ -28,6 +26,7 @@ import type { NDArray } from "../../compiler/ir/ndarray.js";
 import { lowerGraph } from "../../compiler/onnx/lower.js";
 import { optimizeGraph } from "../../compiler/passes/index.js";
 import { GraphSession, type HostTensor } from "../../runtime/onnx.js";
+import { compileOk } from "../compiled.js";
 
 const REFERENCE_TOL = 1e-5;
 const ORT_TOL = 1e-4;
@@ -74,9 +73,7 @@ const f32 = (shape: readonly number[], values: readonly number[]): NDArray => ({
 const scalar = (v: number) => f32([], [v]);
 
 function compileProbe() {
-  const result = compile({ entry: "test/powernorm-probe.flow", text: SPEC, stage: "ir" });
-  if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
-  return result;
+  return compileOk({ entry: "test/powernorm-probe.flow", text: SPEC, stage: "ir" });
 }
 
 const mask = f32([B, T], fixture.pad_mask.flat().map((pad) => (pad ? 0 : 1)));

@@ -42,12 +42,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compile, type CompiledGraph } from "../../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
+import { type CompiledGraph } from "../../compiler/compile.js";
 import type { Graph, GraphInput, Node } from "../../compiler/ir/graph.js";
 import { interpret } from "../../compiler/ir/interpret.js";
 import type { NDArray } from "../../compiler/ir/ndarray.js";
 import { GraphSession, type HostTensor } from "../../runtime/onnx.js";
+import { compileOk } from "../compiled.js";
 
 const EXACT_TOL = 1e-10;
 const STORED_TOL = 2e-5;
@@ -121,8 +121,7 @@ function tensorType(shape: readonly number[]): string {
 }
 
 function compileSpec(name: string, text: string): Map<string, CompiledGraph> {
-  const result = compile({ entry: `test/optim/${name}.flow`, text });
-  if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
+  const result = compileOk({ entry: `test/optim/${name}.flow`, text });
   return new Map(result.graphs.map((g) => [g.fn, g]));
 }
 

@@ -11,13 +11,12 @@ import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { manifestGraph } from "../../compiler/artifacts/manifest.js";
-import { compile } from "../../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
 import type { Graph } from "../../compiler/ir/graph.js";
 import { interpret } from "../../compiler/ir/interpret.js";
 import { makeArray, type NDArray } from "../../compiler/ir/ndarray.js";
 import { optimizeGraph } from "../../compiler/passes/index.js";
 import { exampleInputs } from "../../runtime/inputs.js";
+import { compileOk } from "../compiled.js";
 
 const RELATIVE = 1e-6;
 // The reference interpreter is slow on the largest unrolled samplers of the paper specs (hundreds
@@ -54,8 +53,7 @@ export function checkOptimizedGraphs(shard: number): void {
 function checkEntries(shardEntries: readonly string[]): void {
   for (const entry of shardEntries) {
     it(entry, { timeout: 180_000 }, () => {
-      const result = compile({ entry, stage: "ir" });
-      if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
+      const result = compileOk({ entry, stage: "ir" });
       expect(result.graphs.length).toBeGreaterThan(0);
       for (const { graph } of result.graphs) {
         const optimized = optimizeGraph(graph, { verify: true });

@@ -5,21 +5,19 @@
 
 import { describe, expect, it } from "vitest";
 import { RandomStream, sample } from "../../compiler/artifacts/rng.js";
-import { compile } from "../../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
 import type { Graph } from "../../compiler/ir/graph.js";
 import { concreteShape } from "../../compiler/ir/types.js";
 import { lowerGraph } from "../../compiler/onnx/lower.js";
 import { optimizeGraph } from "../../compiler/passes/index.js";
 import { GraphSession, type HostTensor } from "../../runtime/onnx.js";
+import { compileOk } from "../compiled.js";
 
 const TOLERANCE = 1e-5;
 const BATCH = 16;
 const STEPS = 3;
 
 function trainStep(): Graph {
-  const result = compile({ entry: "specs/rectified-flow.flow", stage: "ir" });
-  if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
+  const result = compileOk({ entry: "specs/rectified-flow.flow", stage: "ir" });
   return result.graphs.find((g) => g.kind === "train_step")!.graph;
 }
 

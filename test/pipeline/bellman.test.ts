@@ -5,8 +5,6 @@
 import { describe, expect, it } from "vitest";
 import { RandomStream } from "../../compiler/artifacts/rng.js";
 import type { DataSpec } from "../../compiler/artifacts/pipeline.js";
-import { compile } from "../../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
 import { bellmanCosts, bellmanPath } from "../../runtime/bellman.js";
 import { batchSource, type GeneratedSegments } from "../../runtime/data/batches.js";
 import { measureClaim } from "../../runtime/claims.js";
@@ -14,6 +12,7 @@ import { gridIndices, Pipeline } from "../../runtime/pipeline.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { compileOk } from "../compiled.js";
 
 /** Every increasing path 0 = j_0 < ... < j_K = points - 1, by recursion. */
 function allPaths(points: number, steps: number): number[][] {
@@ -159,8 +158,7 @@ expect "straightened" { that: endpoint_error(straight.euler_on(grid2), rf1.euler
 `;
 
 describe("a Bellman grid in a spec's pipeline", () => {
-  const compiled = compile({ entry: "test/tiny-boss.flow", text: SPEC });
-  if (hasErrors(compiled.diagnostics)) throw new Error(renderDiagnostics(compiled.diagnostics, (p) => compiled.sources.get(p)));
+  const compiled = compileOk({ entry: "test/tiny-boss.flow", text: SPEC });
   const m = compiled.manifest!;
 
   it("compiles the grid, the segments, the samplers on a grid input, and the dependencies", () => {

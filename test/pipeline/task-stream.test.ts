@@ -6,10 +6,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compile } from "../../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
 import { loadCheckpoint } from "../../runtime/checkpoint.js";
 import { trainRun } from "../../runtime/run.js";
+import { compileOk } from "../compiled.js";
 
 const SPEC = `
 use std.nn.Linear
@@ -34,8 +33,7 @@ const tmp = () => mkdtempSync(join(tmpdir(), "flowc-stream-"));
 
 describe("training on a task stream with replay", () => {
   it("is reproducible, and resuming (which rebuilds the replay buffer) gives the same parameters and state as not stopping", async () => {
-    const compiled = compile({ entry: "test/stream.flow", text: SPEC, paramsAs: "inputs" });
-    if (hasErrors(compiled.diagnostics)) throw new Error(renderDiagnostics(compiled.diagnostics, (p) => compiled.sources.get(p)));
+    const compiled = compileOk({ entry: "test/stream.flow", text: SPEC, paramsAs: "inputs" });
     const straight = tmp();
     await trainRun({ spec: "test/stream.flow", compiled, outDir: straight });
     const interrupted = tmp();

@@ -1,6 +1,7 @@
 // Helpers of the std-flow tests: graphs run in the float64 reference interpreter with every f32
 // constant fed as an exact float64 input, so comparisons are float64 arithmetic against float64.
 
+import { expect } from "vitest";
 import type { CompileResult } from "../../compiler/compile.js";
 import type { Graph, GraphInput, Node } from "../../compiler/ir/graph.js";
 import { interpret } from "../../compiler/ir/interpret.js";
@@ -38,3 +39,12 @@ export const array = (shape: number[], data: ArrayLike<number>): NDArray => ({
   shape,
   data: Float64Array.from(data),
 });
+
+/** |actual − expected| ≤ tol · max(floor, |expected|), element by element. */
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string, floor = 1): void {
+  expect(actual.length, what).toBe(expected.length);
+  for (let i = 0; i < expected.length; i++) {
+    const scale = Math.max(floor, Math.abs(expected[i]!));
+    if (!(Math.abs(actual[i]! - expected[i]!) <= tol * scale)) throw new Error(`${what}[${i}]: ${actual[i]} vs ${expected[i]} (tol ${tol})`);
+  }
+}

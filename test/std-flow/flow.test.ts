@@ -7,22 +7,20 @@
 // comparisons are float64 arithmetic against float64 arithmetic.
 
 import { describe, expect, it } from "vitest";
-import { compile, type CompileResult } from "../../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
+import type { CompileResult } from "../../compiler/compile.js";
 import type { Graph, GraphInput, Node } from "../../compiler/ir/graph.js";
 import { interpret } from "../../compiler/ir/interpret.js";
 import type { NDArray } from "../../compiler/ir/ndarray.js";
 import { GraphSession } from "../../runtime/onnx.js";
-import { array, graphOf, runExact } from "./exact.js";
+import { array, expectClose, graphOf, runExact } from "./exact.js";
+import { compileOk } from "../compiled.js";
 
 function compileText(text: string): CompileResult {
-  const result = compile({
+  return compileOk({
     entry: "test/std-flow/flow.flow",
     text,
     stage: "ir",
   });
-  if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
-  return result;
 }
 
 const filled = (shape: number[], f: (i: number) => number): NDArray =>
@@ -30,15 +28,6 @@ const filled = (shape: number[], f: (i: number) => number): NDArray =>
     shape,
     Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => f(i)),
   );
-
-/** |actual − expected| ≤ tol · max(floor, |expected|), element by element. */
-function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: number, what: string, floor = 1): void {
-  expect(actual.length, what).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const scale = Math.max(floor, Math.abs(expected[i]!));
-    if (!(Math.abs(actual[i]! - expected[i]!) <= tol * scale)) throw new Error(`${what}[${i}]: ${actual[i]} vs ${expected[i]} (tol ${tol})`);
-  }
-}
 
 // ---- paths
 
@@ -491,7 +480,7 @@ train m on moons { optimizer: adam(), steps: 1 }
 
 describe("std/flow.flow and std/solvers.flow under ONNX Runtime", () => {
   it("the exported graphs (float32) agree with the reference interpreter", async () => {
-    const result = compile({
+    const result = compileOk({
       entry: "test/std-flow/ort.flow",
       text: `
 use std.flow.{linear_path, trig_path, vp_path, subvp_path, cosine_path, sb_path, u_shaped_time, exponential_time, logit_normal_time, discrete_time, mse_loss, pseudo_huber_loss, elementwise_pseudo_huber_loss}
@@ -518,7 +507,6 @@ model m {
 }
 `,
     });
-    if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
     const f32 = (a: NDArray) => ({
       dtype: "f32" as const,
       shape: a.shape,

@@ -12,28 +12,20 @@
 
 import { describe, expect, it } from "vitest";
 import { compile, type CompileResult } from "../../compiler/compile.js";
-import {
-  hasErrors,
-  renderDiagnostics,
-} from "../../compiler/diagnostics/index.js";
 import type { Graph, GraphInput, Node } from "../../compiler/ir/graph.js";
 import { interpret } from "../../compiler/ir/interpret.js";
 import type { NDArray } from "../../compiler/ir/ndarray.js";
 import { otPermutation } from "../../runtime/metrics/wasserstein.js";
 import { GraphSession } from "../../runtime/onnx.js";
-import { array, graphOf, runExact } from "./exact.js";
+import { array, expectClose, graphOf, runExact } from "./exact.js";
+import { compileOk } from "../compiled.js";
 
 function compileText(text: string): CompileResult {
-  const result = compile({
+  return compileOk({
     entry: "test/std-flow/sinkhorn.flow",
     text,
     stage: "ir",
   });
-  if (hasErrors(result.diagnostics))
-    throw new Error(
-      renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)),
-    );
-  return result;
 }
 
 const filled = (shape: number[], f: (i: number) => number): NDArray =>
@@ -43,24 +35,6 @@ const filled = (shape: number[], f: (i: number) => number): NDArray =>
       Math.fround(f(i)),
     ),
   );
-
-/** |actual − expected| ≤ tol · max(floor, |expected|), element by element. */
-function expectClose(
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  tol: number,
-  what: string,
-  floor = 1,
-): void {
-  expect(actual.length, what).toBe(expected.length);
-  for (let i = 0; i < expected.length; i++) {
-    const scale = Math.max(floor, Math.abs(expected[i]!));
-    if (!(Math.abs(actual[i]! - expected[i]!) <= tol * scale))
-      throw new Error(
-        `${what}[${i}]: ${actual[i]} vs ${expected[i]} (tol ${tol})`,
-      );
-  }
-}
 
 // ---- float64 references
 
@@ -193,7 +167,7 @@ describe("W-CFM's Gibbs weights", () => {
   it("self-normalized weights stay finite where the raw weights underflow in float32 (c/ε ≫ 87)", async () => {
     const a = filled([3, 2], (i) => i);
     const b = filled([3, 2], (i) => -i);
-    const exported = compile({
+    const exported = compileOk({
       entry: "test/std-flow/gibbs-ort.flow",
       text: GIBBS_SPEC,
     });
@@ -509,10 +483,6 @@ model sk {
 }
 `,
     });
-    if (hasErrors(exported.diagnostics))
-      throw new Error(
-        renderDiagnostics(exported.diagnostics, (p) => exported.sources.get(p)),
-      );
     for (const [fn, feeds] of [
       ["converged", { x0: a, x1: b }],
       ["weights", { x0, x1 }],

@@ -10,21 +10,19 @@
 //   - the number of velocity evaluations per step (NFE): counted in the graph.
 
 import { describe, expect, it } from "vitest";
-import { compile, type CompileResult } from "../../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
+import type { CompileResult } from "../../compiler/compile.js";
 import type { Graph, GraphInput, Node } from "../../compiler/ir/graph.js";
 import { interpret } from "../../compiler/ir/interpret.js";
 import type { NDArray } from "../../compiler/ir/ndarray.js";
 import { array, graphOf, runExact } from "./exact.js";
+import { compileOk } from "../compiled.js";
 
 function compileText(text: string): CompileResult {
-  const result = compile({
+  return compileOk({
     entry: "test/std-flow/solvers.flow",
     text,
     stage: "ir",
   });
-  if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
-  return result;
 }
 
 const SOLVERS = ["euler", "midpoint", "heun", "rk4"] as const;

@@ -4,9 +4,8 @@
 // its argument's (`-> f32[...]`) fails here for `keepdims: false` (logsumexp and variance both did).
 
 import { describe, expect, it } from "vitest";
-import { compile } from "../../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
 import { interpret } from "../../compiler/ir/interpret.js";
+import { compileOk } from "../compiled.js";
 
 const X = [
   [0.5, -1.25, 2.0, 0.0],
@@ -25,8 +24,7 @@ const closedForm: Record<string, (row: number[]) => number> = {
 function evaluate(fn: string, axis: number, keepdims: boolean): { shape: number[]; data: number[] } {
   const resultShape = axis === 1 ? (keepdims ? "f32[B, 1]" : "f32[B]") : keepdims ? "f32[1, 4]" : "f32[4]";
   const text = `model m {\n  fn forward(x: f32[B, 4]) -> ${resultShape} { ${fn}(x, axis: ${axis}, keepdims: ${keepdims}) }\n}\n`;
-  const result = compile({ entry: "test/std-prelude/reductions.flow", text, stage: "ir" });
-  if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
+  const result = compileOk({ entry: "test/std-prelude/reductions.flow", text, stage: "ir" });
   const graph = result.graphs.find((g) => g.fn === "forward")!.graph;
   const out = interpret(graph, { x: { dtype: "f32", shape: [3, 4], data: Float64Array.from(X.flat()) } });
   const value = out[graph.outputs[0]!.name]!;

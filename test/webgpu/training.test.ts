@@ -8,8 +8,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, it } from "vitest";
-import { compile, type CompileResult } from "../../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
+import type { CompileResult } from "../../compiler/compile.js";
 import type { ManifestTraining } from "../../compiler/artifacts/manifest.js";
 import { batchSource } from "../../runtime/data/batches.js";
 import type { DeviceRequest } from "../../runtime/device.js";
@@ -18,12 +17,12 @@ import { webgpuFallbacks } from "../../compiler/ir/placement.js";
 import { findTraining, initialState, trainRun, trainStepGraph } from "../../runtime/run.js";
 import { Trainer } from "../../runtime/trainer.js";
 import { cpuFallbacks, describeWebGpu } from "./provider.js";
+import { compileOk } from "../compiled.js";
 
 const SPEC = "specs/rectified-flow.flow";
 
 function small(): { compiled: CompileResult; training: ManifestTraining } {
-  const compiled = compile({ entry: SPEC, hyper: { width: 16 } });
-  if (hasErrors(compiled.diagnostics)) throw new Error(renderDiagnostics(compiled.diagnostics, (p) => compiled.sources.get(p)));
+  const compiled = compileOk({ entry: SPEC, hyper: { width: 16 } });
   // Log every step so that a short run has a loss curve to average.
   const training = { ...findTraining(compiled, "rf1"), batch: 256, logEvery: 1 };
   const manifest = { ...compiled.manifest!, trainings: compiled.manifest!.trainings.map((t) => (t.name === training.name ? training : t)) };
