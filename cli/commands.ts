@@ -118,7 +118,7 @@ function describeGraph(g: ManifestGraph): string {
 }
 
 export async function dumpCommand(spec: string, flags: SelectionFlags & { stage: string }, io: CliIO): Promise<number> {
-  const stages = ["ast", "typed", "ir", "onnx"] as const;
+  const stages = ["ast", "typed", "ir", "opt", "onnx"] as const;
   const stage = stages.find((s) => s === flags.stage);
   if (!stage) throw new UsageError(`--stage expects one of ${stages.join(", ")}, got \`${flags.stage}\``);
   const result = compileSpec(spec, flags, io, { stage });
@@ -132,6 +132,7 @@ export async function dumpCommand(spec: string, flags: SelectionFlags & { stage:
       for (const g of result.graphs) io.out(`${g.graph.name}: ${signature(g)}\n`);
       break;
     case "ir":
+    case "opt":
       io.out(result.graphs.map((g) => printGraph(g.graph)).join("\n\n") + "\n");
       break;
     case "onnx":

@@ -40,7 +40,7 @@ Examples:
   flowc compile specs/mlp.flow -o build/mlp                 <model>.<fn>.onnx files and manifest.json
   flowc train specs/rectified-flow.flow --out runs/rf       train; --resume continues bit for bit
   flowc sample runs/rf -n 2000 --png samples.png            sample with the trained model
-  flowc dump specs/mlp.flow --stage ir                      ast | typed | ir | onnx
+  flowc dump specs/mlp.flow --stage ir                      ast | typed | ir | opt | onnx
   flowc fmt --check specs std                               formatting check (as CI runs it)
 
 Docs: docs/language.md, docs/training.md, docs/diagnostics.md`,
@@ -57,7 +57,11 @@ Docs: docs/language.md, docs/training.md, docs/diagnostics.md`,
     .action(async (spec, flags) => void (code = await infoCommand(spec, flags, io)));
 
   selectionOptions(program.command("dump").description("print one compiler stage as text").argument("<spec>", "the .flow file"))
-    .addOption(new Option("--stage <stage>", "stage to print").choices(["ast", "typed", "ir", "onnx"]).makeOptionMandatory())
+    .addOption(
+      new Option("--stage <stage>", "stage to print: ast, typed bindings, ir (elaborated graphs, training steps with their backward pass), opt (ir after the optimization passes), onnx")
+        .choices(["ast", "typed", "ir", "opt", "onnx"])
+        .makeOptionMandatory(),
+    )
     .action(async (spec, flags) => void (code = await dumpCommand(spec, flags, io)));
 
   selectionOptions(program.command("run").description("compile a spec and run one of its graphs on example inputs").argument("<spec>", "the .flow file"))

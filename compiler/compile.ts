@@ -35,7 +35,7 @@ function renamed(graph: Graph, name: string): Graph {
   return { ...graph, name };
 }
 
-export type Stage = "ast" | "typed" | "ir" | "onnx";
+export type Stage = "ast" | "typed" | "ir" | "opt" | "onnx";
 
 export interface CompileOptions {
   /** Path of the spec to compile. */
@@ -174,14 +174,16 @@ export function compile(options: CompileOptions): CompileResult {
     }
     if (hasErrors(diagnostics) || options.stage === "typed" || options.stage === "ir") return { diagnostics, sources, program, graphs, typedLog, trainings, deferredSamplers };
 
-    const paramsAs = options.paramsAs ?? "initializers";
     for (let i = 0; i < graphs.length; i++) {
       // IR optimization passes (compiler/passes/): after autodiff, right before verification and lowering.
       const g = { ...graphs[i]!, graph: optimizeGraph(graphs[i]!.graph) };
       const problems = verifyGraph(g.graph);
       if (problems.length) throw new Error(`IR verification failed for ${g.graph.name}: ${problems.join("; ")}`);
-      graphs[i] = { ...g, onnx: lowerGraph(g.graph, { paramsAs: g.paramsAs ?? paramsAs }) };
+      graphs[i] = g;
     }
+    if (options.stage === "opt") return { diagnostics, sources, program, graphs, typedLog, trainings, deferredSamplers };
+    const paramsAs = options.paramsAs ?? "initializers";
+    for (let i = 0; i < graphs.length; i++) graphs[i] = { ...graphs[i]!, onnx: lowerGraph(graphs[i]!.graph, { paramsAs: graphs[i]!.paramsAs ?? paramsAs }) };
     manifest = {
       flowc: FLOWC_VERSION,
       spec: options.entry,
