@@ -19,6 +19,7 @@ import { suggestion, type FileScope, type TopBinding } from "../sema/scope.js";
 import { declaredMemberNames } from "../sema/members.js";
 import { BUILTINS, type EvaluatedArg } from "./builtins.js";
 import { customVjpAttribute, declareCustomVjp } from "./custom-vjp.js";
+import { checkSolveResult, type AdaptiveSolve, type SolveContext } from "./adaptive.js";
 import { Env } from "./env.js";
 import { indexTensor } from "./indexing.js";
 import { ModuleInstance, type Initializer, type ParamSlot } from "./module-instance.js";
@@ -809,18 +810,37 @@ export class Elaborator implements TensorCtx {
     this.beginGraph(graphName, false);
     this.functionEvaluations = 0;
     this.modelCallDepth = 0;
+    const solveContext: SolveContext | undefined = closure.fn.kind === "SamplerDecl" ? {} : undefined;
+    this.solveContext = solveContext;
     try {
       const given = Object.entries(compileTimeArgs).map(([name, value]) => ({ name, value, span: closure.fn.span }));
       const args = [...this.entryArguments(closure, new Set(Object.keys(compileTimeArgs)), inputTypes), ...given];
       const result = this.callClosure(closure, args, closure.fn.span, this.freeResultSizes(closure));
+      if (solveContext) checkSolveResult(solveContext, result);
       this.addOutputs(result, "output", closure.fn.body.span);
       this.addStateOutputs();
-      this.lastFunctionEvaluations = this.functionEvaluations;
+      const solve = solveContext?.solve;
+      // An adaptive solve's steps are counted at run time; the graph's own evaluations exclude them.
+      this.lastFunctionEvaluations = this.functionEvaluations - (solve ? solve.stepNfe + solve.rhsNfe : 0);
+      this.lastAdaptiveSolve = solve;
       return this.endGraph();
     } finally {
       this.builder = undefined;
       this.functionEvaluations = undefined;
+      this.solveContext = undefined;
     }
+  }
+
+  /** The sampler being built by `buildFunctionGraph` (undefined elsewhere: no adaptive solve there). */
+  solveContext?: SolveContext;
+  /** The adaptive solve of the sampler `buildFunctionGraph` built last, if it has one. */
+  lastAdaptiveSolve?: AdaptiveSolve;
+
+  /** Runs `f`, returning its result and the module-function evaluations it elaborated. */
+  countingEvaluations<T>(f: () => T): [T, number] {
+    const before = this.functionEvaluations ?? 0;
+    const result = f();
+    return [result, (this.functionEvaluations ?? 0) - before];
   }
 
   /** Counts evaluations of module functions while a function graph is built (undefined: not counting). */
