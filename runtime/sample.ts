@@ -50,7 +50,11 @@ export async function runSampler(compiled: CompileResult, checkpoint: Readonly<R
   const chosen = options.sampler ? (samplers.find((g) => g.name === options.sampler) ?? samplers.find((g) => g.function === options.sampler && g.training === undefined)) : samplers[0];
   if (!chosen) throw new RunError(`no sampler \`${options.sampler}\`; the spec has ${samplers.map((g) => `\`${g.function}\``).join(", ")}`);
   const compiledGraph = compiled.graphs[graphs.indexOf(chosen)]!;
-  const hasEma = chosen.inputs.some((i) => i.role === "param" && checkpoint[`ema.${i.name}`]);
+  // A sampler with an adaptive solve: its step and rhs graphs may read weights (and noise) that
+  // the sampler's own graph does not; the loop's state inputs (role "solver") are fed by the loop.
+  const solverGraphs = chosen.adaptive ? graphs.filter((g) => g.name === chosen.adaptive!.stepGraph || g.name === chosen.adaptive!.rhsGraph) : [];
+  const inputs = [...chosen.inputs, ...solverGraphs.flatMap((g) => g.inputs)].filter((i, k, all) => i.role !== "solver" && all.findIndex((j) => j.name === i.name) === k);
+  const hasEma = inputs.some((i) => i.role === "param" && checkpoint[`ema.${i.name}`]);
   const weights = options.useEma && hasEma ? "EMA" : "trained";
   const feeds: Record<string, HostTensor> = {};
   const noise: Record<string, HostTensor> = {};
@@ -59,10 +63,6 @@ export async function runSampler(compiled: CompileResult, checkpoint: Readonly<R
   // The sample count is the leading symbolic size of the sampler's result.
   const result = chosen.outputs[0]!;
   if (typeof result.shape[0] === "string") sizes[result.shape[0]] = options.n;
-  // A sampler with an adaptive solve: its step and rhs graphs may read weights (and noise) that
-  // the sampler's own graph does not; the loop's state inputs (role "solver") are fed by the loop.
-  const solverGraphs = chosen.adaptive ? graphs.filter((g) => g.name === chosen.adaptive!.stepGraph || g.name === chosen.adaptive!.rhsGraph) : [];
-  const inputs = [...chosen.inputs, ...solverGraphs.flatMap((g) => g.inputs)].filter((i, k, all) => i.role !== "solver" && all.findIndex((j) => j.name === i.name) === k);
   for (const input of inputs) {
     if (input.role === "param" || input.role === "state") {
       const value = (weights === "EMA" ? checkpoint[`ema.${input.name}`] : undefined) ?? checkpoint[input.name];

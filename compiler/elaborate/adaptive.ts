@@ -58,12 +58,14 @@ export function adaptiveSolveBuiltin(el: Elaborator, args: readonly EvaluatedArg
   const name = "adaptive_solve";
   const b = bind(name, [p("step"), p("rhs"), p("x0"), p("rtol"), p("atol"), p("error_order"), p("start", float(0)), p("end", float(1)), p("max_steps", int(10000))], args, span);
   const ctx = el.solveContext;
+  // Where-it-may-appear errors point at the spec's call (`ode.dopri5(...)`), not into std.
+  const site = el.userSite(span);
   if (!ctx)
-    fail("E0711", span, "an adaptive ODE solve can only be the result of a sampler: the runtime runs its steps in a loop after the sampler's graph", {
-      help: "call it as the last expression of a sampler, e.g. `sampler dopri5() -> f32[N, d] { x0 ~ normal([N, d])\n ode.dopri5(velocity, x0) }`, and use that sampler in claims",
+    fail("E0711", site, "an adaptive ODE solve can only be the result of a sampler: the runtime runs its steps in a loop after the sampler's graph", {
+      help: "call it as the last expression of a sampler, e.g. `sampler dopri5() -> f32[N, d] { x0 ~ normal([N, d]) ode.dopri5(velocity, x0) }`, and use that sampler in claims",
     });
   if (ctx.solve)
-    fail("E0711", span, "a sampler can run only one adaptive solve", {
+    fail("E0711", site, "a sampler can run only one adaptive solve", {
       help: "split it into two samplers, or use a fixed-grid solver (`ode.rk4`) for the other solve",
       notes: ctx.span ? [{ message: "the first adaptive solve is here", span: ctx.span }] : [],
     });
@@ -119,7 +121,7 @@ export function adaptiveSolveBuiltin(el: Elaborator, args: readonly EvaluatedArg
   const result = emitTensor(el, "stop_grad", [x0.id], {}, span);
   ctx.solve = { rtol, atol, start, end, errorOrder, maxSteps, state: SOLVE_STATE, step: SOLVE_STEP, rhs: SOLVE_RHS, stepNfe, rhsNfe };
   ctx.result = result.id;
-  ctx.span = span;
+  ctx.span = site;
   return result;
 }
 

@@ -4,7 +4,7 @@
 // checked with the concrete hyper-parameters and symbolic sizes it is called with.
 
 import type * as A from "../../grammar/ast.js";
-import { atStandardLibraryUse, CompileError, diagnostic, fail, type RelatedNote } from "../diagnostics/index.js";
+import { atStandardLibraryUse, CompileError, diagnostic, fail, inStandardLibrary, type RelatedNote } from "../diagnostics/index.js";
 import type { Span } from "../source.js";
 import { GraphBuilder } from "../ir/builder.js";
 import { dimEquals, dimSym, dimValue, type Dim } from "../ir/dims.js";
@@ -68,6 +68,8 @@ export class Elaborator implements TensorCtx {
   private readonly dimSources = new Map<string, { value: ValueId; axis: number }>();
   private readonly noiseNames = new Set<string>();
   private readonly callStack: Callable[] = [];
+  /** The call sites of the functions being elaborated, outermost first. */
+  private readonly callSites: Span[] = [];
   private readonly fileEnvs = new Map<LoadedFile, Env>();
   private readonly topValues = new Map<TopBinding, Value>();
   private readonly evaluatingTop = new Set<TopBinding>();
@@ -550,11 +552,13 @@ export class Elaborator implements TensorCtx {
     if (modelEvaluation && this.modelCallDepth === 0) this.functionEvaluations!++;
     if (modelEvaluation) this.modelCallDepth++;
     this.callStack.push(c.fn);
+    this.callSites.push(span);
     let result: Value;
     try {
       result = this.expr(c.fn.body, { env, file: c.file, self: c.self });
     } finally {
       this.callStack.pop();
+      this.callSites.pop();
       if (modelEvaluation) this.modelCallDepth--;
     }
     const returnType = c.fn.kind === "FnDecl" || c.fn.kind === "SamplerDecl" ? c.fn.returnType : undefined;
@@ -835,6 +839,16 @@ export class Elaborator implements TensorCtx {
   solveContext?: SolveContext;
   /** The adaptive solve of the sampler `buildFunctionGraph` built last, if it has one. */
   lastAdaptiveSolve?: AdaptiveSolve;
+
+  /**
+   * Where the spec itself asks for what is being elaborated at `span`: `span` when it is in the
+   * spec, else the innermost call site outside the standard library (the user's `ode.dopri5(...)`).
+   */
+  userSite(span: Span): Span {
+    if (!inStandardLibrary(span)) return span;
+    for (let i = this.callSites.length - 1; i >= 0; i--) if (!inStandardLibrary(this.callSites[i]!)) return this.callSites[i]!;
+    return span;
+  }
 
   /** Runs `f`, returning its result and the module-function evaluations it elaborated. */
   countingEvaluations<T>(f: () => T): [T, number] {

@@ -220,3 +220,23 @@ describe("a dopri5 sampler end to end", () => {
     expect(result.manifest!.graphs.find((g) => g.name === "nonlinear.dopri5")!.adaptive).toMatchObject({ rtol: 1e-5, atol: 1e-5, stepNfe: 6, rhsNfe: 1, stepGraph: "nonlinear.dopri5.solver_step" });
   });
 });
+
+describe("dopri5's run-time errors", () => {
+  it("stops with an error naming max_steps when a solve needs more attempted steps", async () => {
+    const sc = fixture.scenarios.find((x) => x.problem === "nonlinear" && x.rtol === 1e-5 && x.start === 0)!;
+    const text = spec("nonlinear", sc).replace("end: 1.0)", "end: 1.0, max_steps: 10)");
+    const result = compileSpec(text, "ir");
+    const s = settingsOf(result, "nonlinear.dopri5");
+    expect(s.maxSteps).toBe(10);
+    const params = Object.fromEntries(Object.entries(paramsOf("nonlinear")).map(([k, v]) => [k, array(shapeOf(v as number[]), flat(v as number[]))]));
+    // The reference needs 23 attempted steps at this tolerance.
+    await expect(solveAdaptive(s, exactStages(result, s, params, rows), x0)).rejects.toThrow(/more than 10 steps .*raise `max_steps`/);
+  });
+
+  it("stops with an error when the velocity returns NaN", async () => {
+    const result = compileSpec(spec("linear", { rtol: 1e-5, atol: 1e-5, start: 0, end: 1 }), "ir");
+    const s = settingsOf(result, "linear.dopri5");
+    const params = { a: array([2, 2], [NaN, 0, 0, 0]), b: array([2], [0, 0]) };
+    await expect(solveAdaptive(s, exactStages(result, s, params, rows), x0)).rejects.toThrow(/not finite/);
+  });
+});
