@@ -84,26 +84,45 @@ export async function runSampler(compiled: CompileResult, checkpoint: Readonly<R
   const solver = chosen.adaptive ? await solverSessions(compiled, chosen.adaptive, execution) : undefined;
   const started = performance.now();
   const outputs = await session.run(Object.fromEntries(Object.entries(feeds).filter(([k]) => session.inputNames.includes(k))));
-  let nfe = chosen.nfe;
-  let steps: SampleResult["solver"];
-  if (solver) {
-    // The sampler's graph computed the solve's initial state; the loop replaces it by the final one.
-    const x0 = outputs[result.name]!;
-    const solved = await solveAdaptive(chosen.adaptive!, stagesOn(solver, chosen.adaptive!, feeds, x0.shape), Float64Array.from(x0.data));
-    outputs[result.name] = { dtype: "f32", shape: x0.shape, data: Float32Array.from(solved.x) };
-    nfe = (nfe ?? 0) + solved.nfe;
-    steps = { accepted: solved.accepted, rejected: solved.rejected };
-  }
+  const solved = solver ? await finishSolve(solver, chosen, feeds, outputs) : undefined;
   const milliseconds = performance.now() - started;
   await session.release();
   if (solver) for (const s of Object.values(solver)) await s.release();
+  const nfe = solved ? (chosen.nfe ?? 0) + solved.nfe : chosen.nfe;
   const all = chosen.outputs.filter((o) => o.role === "output").map((o) => outputs[o.name]!);
-  return { sampler: chosen.name, samples: outputs[result.name]!, outputs: all, noise, milliseconds, weights, ...(nfe !== undefined ? { nfe } : {}), ...(steps ? { solver: steps } : {}) };
+  return {
+    sampler: chosen.name,
+    samples: outputs[result.name]!,
+    outputs: all,
+    noise,
+    milliseconds,
+    weights,
+    ...(nfe !== undefined ? { nfe } : {}),
+    ...(solved ? { solver: { accepted: solved.accepted, rejected: solved.rejected } } : {}),
+  };
 }
 
 type Adaptive = NonNullable<ManifestGraph["adaptive"]>;
 
-async function solverSessions(compiled: CompileResult, a: Adaptive, execution: ExecutionOptions): Promise<{ step: GraphSession; rhs: GraphSession }> {
+/**
+ * Runs a sampler's adaptive solve (`graph.adaptive`) after its graph ran: the graph's result in
+ * `outputs` is the solve's initial state, replaced here by its final state. `feeds` are the
+ * sampler's (weights, noise), which the solver's graphs may also read.
+ */
+export async function finishSolve(
+  sessions: { step: GraphSession; rhs: GraphSession },
+  graph: ManifestGraph,
+  feeds: Readonly<Record<string, HostTensor>>,
+  outputs: Record<string, HostTensor>,
+): Promise<{ nfe: number; accepted: number; rejected: number }> {
+  const name = graph.outputs[0]!.name;
+  const x0 = outputs[name]!;
+  const solved = await solveAdaptive(graph.adaptive!, stagesOn(sessions, graph.adaptive!, feeds, x0.shape), Float64Array.from(x0.data));
+  outputs[name] = { dtype: "f32", shape: x0.shape, data: Float32Array.from(solved.x) };
+  return { nfe: solved.nfe, accepted: solved.accepted, rejected: solved.rejected };
+}
+
+export async function solverSessions(compiled: CompileResult, a: Adaptive, execution: ExecutionOptions): Promise<{ step: GraphSession; rhs: GraphSession }> {
   const open = (name: string) => {
     const g = compiled.graphs.find((x) => x.graph.name === name);
     if (!g?.onnx) throw new RunError(`the compiled spec has no solver graph ${name}`);
