@@ -8,7 +8,9 @@
 //     float32 (end state within float32 tolerance);
 //   - the linear ODE's exact solution: the error falls with the tolerance as tolerance
 //     proportionality says (about 10x per decade of rtol = atol), and stays below the tolerance;
-//   - the sampler end to end (runtime/sample.ts): the NFE it reports is the loop's.
+//   - the sampler end to end (runtime/sample.ts): the NFE it reports is the loop's;
+//   - loosely, scipy.integrate.solve_ivp(method="RK45") (same tableau, another controller): end
+//     states within a few tolerances, NFE within half again (a sanity note, not an oracle).
 
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
@@ -35,7 +37,7 @@ interface Scenario {
   x: number[][];
   exact?: number[][];
   error?: number;
-  scipy_rk45: { nfev: number };
+  scipy_rk45: { nfev: number; x: number[][] };
 }
 const fixture = JSON.parse(readFileSync("test/fixtures/reference/dopri5.json", "utf8")) as {
   x0: number[][];
@@ -146,6 +148,12 @@ describe("dopri5 against the float64 NumPy transcription (bench/reference/dopri5
       expect(r.firstStep).toBeCloseTo(sc.first_step, 12);
       const want = flat(sc.x);
       for (let i = 0; i < want.length; i++) expect(Math.abs(r.x[i]! - want[i]!)).toBeLessThan(1e-9);
+      // scipy's RK45 has the same tableau but another controller: a loose sanity check only, the
+      // end states within a few tolerances of each other and the NFE within half again.
+      const scipy = flat(sc.scipy_rk45.x);
+      for (let i = 0; i < scipy.length; i++) expect(Math.abs(r.x[i]! - scipy[i]!)).toBeLessThan(50 * Math.max(sc.rtol, sc.atol) * (1 + Math.abs(scipy[i]!)));
+      expect(r.nfe / sc.scipy_rk45.nfev).toBeGreaterThan(1 / 1.5);
+      expect(r.nfe / sc.scipy_rk45.nfev).toBeLessThan(1.5);
     });
   }
 
