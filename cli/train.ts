@@ -160,6 +160,7 @@ export async function sampleCommand(runDir: string, flags: SampleFlags, io: CliI
     mkdirSync(join(out, ".."), { recursive: true });
     writeFileSync(out, encodeNpy(result.samples));
     io.out(`${result.sampler}: ${n} samples in ${result.milliseconds.toFixed(1)} ms (${result.weights} weights) -> ${out}\n`);
+    if (result.solver) io.out(`adaptive solve: ${result.nfe} NFE (${result.solver.accepted} accepted, ${result.solver.rejected} rejected steps)\n`);
     if (flags.png) {
       const training = compiled.manifest.trainings.find((t) => t.name === run.training);
       const series = [];
