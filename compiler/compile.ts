@@ -281,7 +281,7 @@ function trainedSamplers(el: Elaborator, trainings: readonly TrainingArtifacts[]
 /** Generated pairs are (the sampler's noise, its result): one noise input shaped like the result. */
 function checkPairSampler(graph: Graph, request: SamplerRequest, label: string): void {
   const noise = graph.inputs.filter((i) => i.role === "noise");
-  const result = graph.outputs[0];
+  const result = graph.outputs.find((o) => o.role === "output");
   const same = result && noise.length === 1 && typeToString(graph.values[noise[0]!.value]!) === typeToString(graph.values[result.value]!);
   if (!same)
     fail("E0705", request.span, `${label} pairs the sampler's noise with its result, so \`${request.ref.label}\` must draw exactly one noise tensor shaped like its result; it draws ${noise.length === 0 ? "none" : noise.map((i) => `\`${i.name}\`: ${typeToString(graph.values[i.value]!)}`).join(", ")}`, {
