@@ -83,11 +83,17 @@ export async function runSampler(compiled: CompileResult, checkpoint: Readonly<R
   const session = await GraphSession.create(compiledGraph.onnx!, execution);
   const solver = chosen.adaptive ? await solverSessions(compiled, chosen.adaptive, execution) : undefined;
   const started = performance.now();
-  const outputs = await session.run(Object.fromEntries(Object.entries(feeds).filter(([k]) => session.inputNames.includes(k))));
-  const solved = solver ? await finishSolve(solver, chosen, feeds, outputs) : undefined;
-  const milliseconds = performance.now() - started;
-  await session.release();
-  if (solver) for (const s of Object.values(solver)) await s.release();
+  let outputs: Record<string, HostTensor>;
+  let solved: Awaited<ReturnType<typeof finishSolve>> | undefined;
+  let milliseconds: number;
+  try {
+    outputs = await session.run(Object.fromEntries(Object.entries(feeds).filter(([k]) => session.inputNames.includes(k))));
+    solved = solver ? await finishSolve(solver, chosen, feeds, outputs) : undefined;
+    milliseconds = performance.now() - started;
+  } finally {
+    await session.release();
+    if (solver) for (const s of Object.values(solver)) await s.release();
+  }
   const nfe = solved ? (chosen.nfe ?? 0) + solved.nfe : chosen.nfe;
   const all = chosen.outputs.filter((o) => o.role === "output").map((o) => outputs[o.name]!);
   return {
