@@ -90,10 +90,9 @@ export async function checkCommand(spec: string, flags: CheckFlags, io: CliIO): 
     },
   });
 
-  const nfeOf = (graph: string) => manifest.graphs.find((g) => g.name === graph)?.nfe;
   const results: ClaimResult[] = [];
   try {
-    for (const claim of claims) results.push(await measureClaim(pipeline, claim, Boolean(flags.fast), nfeOf));
+    for (const claim of claims) results.push(await measureClaim(pipeline, claim, Boolean(flags.fast)));
     await pipeline.close();
   } catch (e) {
     bar?.stop();
@@ -200,6 +199,7 @@ function jsonReport(spec: string, budget: string, specHash: string, results: rea
       samples: budget === "fast" ? r.claim.fastSamples : r.claim.samples,
       seed: r.claim.seed,
       metrics: r.metrics,
+      ...(Object.keys(r.solves).length ? { solves: r.solves } : {}),
     })),
     plots,
   };
@@ -212,6 +212,7 @@ function markdownReport(spec: string, budget: string, results: readonly ClaimRes
   for (const r of results) {
     lines.push(`## ${r.claim.title}`, "", `\`${r.claim.text}\` (${r.claim.where})`, "");
     for (const [text, value] of Object.entries(r.metrics)) lines.push(`- \`${text}\` = ${format(value)}`);
+    for (const [label, s] of Object.entries(r.solves)) lines.push(`- \`${label}\`: adaptive solve, ${s.nfe} NFE (${s.accepted} accepted, ${s.rejected} rejected steps)`);
     lines.push("");
   }
   if (plots.length) lines.push("## Plots", "", ...plots.map((p) => `![${p}](${p})`), "");

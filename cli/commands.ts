@@ -14,6 +14,8 @@ import { onnxGraphToText } from "../compiler/onnx/lower.js";
 import { exampleInputs } from "../runtime/inputs.js";
 import { GraphSession, type HostTensor } from "../runtime/onnx.js";
 import { writeArtifacts } from "../runtime/run.js";
+import { finishSolve, solverSessions } from "../runtime/sample.js";
+import { solveAdaptive } from "../runtime/adaptive.js";
 import { chooseDevice, compileSpec, report, UsageError, type SelectionFlags } from "./compile-spec.js";
 import { RunError } from "../runtime/errors.js";
 import type { Device } from "../runtime/device.js";
@@ -114,7 +116,9 @@ function values(tensors: readonly ManifestTensor[]): number {
 
 function describeGraph(g: ManifestGraph): string {
   const params = g.inputs.filter((i) => i.role === "param");
-  return `${params.length} parameter tensors, ${values(params).toLocaleString("en-US")} parameters`;
+  const a = g.adaptive;
+  const solve = a ? `; then an adaptive solve from t = ${a.start} to ${a.end} (rtol ${a.rtol}, atol ${a.atol}, at most ${a.maxSteps} steps of ${a.stepNfe} NFE) by ${a.stepGraph} and ${a.rhsGraph}` : "";
+  return `${params.length} parameter tensors, ${values(params).toLocaleString("en-US")} parameters${solve}`;
 }
 
 export async function dumpCommand(spec: string, flags: SelectionFlags & { stage: string }, io: CliIO): Promise<number> {
@@ -175,23 +179,30 @@ export async function runCommand(spec: string, flags: RunFlags, io: CliIO): Prom
   let outputs: Record<string, HostTensor>;
   let elapsed: number;
   let device: Device;
+  let solved: Awaited<ReturnType<typeof finishSolve>> | undefined;
   try {
     device = await chooseDevice(flags.device, io);
     const session = await GraphSession.create(compiled.onnx!, { threads, device });
+    // A sampler ending in an adaptive solve: its graph gives x0, the solve's loop the result.
+    const solver = manifestGraph.adaptive ? await solverSessions(result, manifestGraph.adaptive, { threads, device }) : undefined;
     const started = performance.now();
     outputs = await session.run(feeds);
+    solved = solver ? await finishSolve(solver, manifestGraph, feeds, outputs) : undefined;
     elapsed = performance.now() - started;
     await session.release();
+    if (solver) for (const s of Object.values(solver)) await s.release();
   } catch (e) {
     if (!(e instanceof RunError)) throw e;
     io.err(`error: ${e.message}\n`);
     return 1;
   }
   io.out(`${manifestGraph.name} on ${device} (${elapsed.toFixed(2)} ms)\n`);
+  if (solved) io.out(`adaptive solve: ${(manifestGraph.nfe ?? 0) + solved.nfe} NFE (${solved.accepted} accepted, ${solved.rejected} rejected steps)\n`);
   for (const [name, t] of Object.entries(feeds)) io.out(`  in  ${name.padEnd(12)} ${summary(t)}\n`);
   for (const [name, t] of Object.entries(outputs)) io.out(`  out ${name.padEnd(12)} ${summary(t)}\n`);
   if (flags.check) {
     const reference = interpret(compiled.graph, Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, toNDArray(t)])));
+    if (manifestGraph.adaptive) await solveInInterpreter(result.graphs, manifestGraph, feeds, reference);
     let worst = 0;
     for (const [name, t] of Object.entries(outputs)) {
       const ref = reference[name]!.data;
@@ -230,4 +241,29 @@ function summary(t: HostTensor): string {
   const std = Math.sqrt(variance / Math.max(1, n));
   const head = Array.from(t.data.slice(0, 4), (v) => (t.dtype === "f32" ? v.toFixed(4) : String(v))).join(", ");
   return `${t.dtype}[${t.shape.join(", ")}]  mean ${mean.toFixed(4)}  std ${std.toFixed(4)}  [${head}${n > 4 ? ", ..." : ""}]`;
+}
+
+/** The reference for `flowc run --check` of a sampler with an adaptive solve: the same loop on the float64 interpreter. */
+async function solveInInterpreter(graphs: readonly CompiledGraph[], g: ManifestGraph, feeds: Readonly<Record<string, HostTensor>>, reference: Record<string, NDArray>): Promise<void> {
+  const a = g.adaptive!;
+  const graphNamed = (name: string) => graphs.find((x) => x.graph.name === name)!.graph;
+  const [step, rhs] = [graphNamed(a.stepGraph), graphNamed(a.rhsGraph)];
+  const name = g.outputs[0]!.name;
+  const x0 = reference[name]!;
+  const run = (graph: CompiledGraph["graph"], own: Record<string, NDArray>) => {
+    const given = { ...Object.fromEntries(Object.entries(feeds).map(([k, t]) => [k, toNDArray(t)])), ...own };
+    return interpret(graph, Object.fromEntries(Object.entries(given).filter(([k]) => graph.inputs.some((i) => i.name === k))));
+  };
+  const state = (x: Float64Array): NDArray => ({ dtype: "f32", shape: [...x0.shape], data: x });
+  const scalar = (v: number): NDArray => ({ dtype: "f32", shape: [], data: Float64Array.of(v) });
+  const solved = await solveAdaptive(a, {
+    async step(x, t, h, f) {
+      const out = run(step, { [a.state.x]: state(x), [a.state.t]: scalar(t), [a.state.h]: scalar(h), [a.state.f]: state(f) });
+      return { x: Float64Array.from(out[a.step.x]!.data), err: Float64Array.from(out[a.step.err]!.data), f: Float64Array.from(out[a.step.f]!.data) };
+    },
+    async rhs(x, t) {
+      return Float64Array.from(run(rhs, { [a.state.x]: state(x), [a.state.t]: scalar(t) })[a.rhs]!.data);
+    },
+  }, Float64Array.from(x0.data));
+  reference[name] = state(solved.x);
 }

@@ -189,6 +189,7 @@ export async function sampleCommand(runDir: string, flags: SampleFlags, io: CliI
     writeFileSync(out, encodeNpy(result.samples));
     const shown = Object.entries(inputs).map(([k, t]) => `${k}: ${t.dtype}[${t.shape.join(", ")}]`);
     io.out(`${result.sampler}${shown.length ? ` (${shown.join(", ")})` : ""}: ${n} samples in ${result.milliseconds.toFixed(1)} ms (${result.weights} weights) -> ${out}\n`);
+    if (result.solver) io.out(`adaptive solve: ${result.nfe} NFE (${result.solver.accepted} accepted, ${result.solver.rejected} rejected steps)\n`);
     if (flags.png) {
       const training = compiled.manifest.trainings.find((t) => t.name === run.training);
       const series = [];

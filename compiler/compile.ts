@@ -24,6 +24,8 @@ import type { DType, TensorType } from "./ir/types.js";
 import { dimConst } from "./ir/dims.js";
 import { dimText, evalTensorType, matchTensorType, type DimBindings } from "./elaborate/signature.js";
 import type { ModuleInstance } from "./elaborate/module-instance.js";
+import { splitAdaptive } from "./artifacts/adaptive.js";
+import type { AdaptiveSolve } from "./elaborate/adaptive.js";
 import type { EvaluatedArg } from "./elaborate/builtins.js";
 import { fromSetting } from "./elaborate/values.js";
 import { FLOWC_VERSION } from "./version.js";
@@ -78,13 +80,15 @@ export interface CompiledGraph {
   readonly fn: string;
   readonly graph: Graph;
   readonly onnx?: Uint8Array;
-  readonly kind?: "function" | "sampler" | "train_step" | "eval";
+  readonly kind?: "function" | "sampler" | "train_step" | "eval" | "solver";
   /** Training graphs take every parameter as an input; inference graphs follow `paramsAs`. */
   readonly paramsAs?: "initializers" | "inputs";
   /** For a sampler run with the weights of a training: that training. */
   readonly training?: string;
   /** For samplers: evaluations of the model's functions per sample. */
   readonly nfe?: number;
+  /** For samplers ending in an adaptive ODE solve: its settings (its graphs follow this one). */
+  readonly adaptive?: AdaptiveSolve;
 }
 
 export interface CompileResult {
@@ -172,6 +176,7 @@ export function compile(options: CompileOptions): CompileResult {
         else throw e;
       }
     }
+    if (!hasErrors(diagnostics)) graphs.splice(0, graphs.length, ...graphs.flatMap(withSolverGraphs));
     if (hasErrors(diagnostics) || options.stage === "typed" || options.stage === "ir") return { diagnostics, sources, program, graphs, typedLog, trainings, deferredSamplers };
 
     for (let i = 0; i < graphs.length; i++) {
@@ -191,7 +196,7 @@ export function compile(options: CompileOptions): CompileResult {
       seed,
       opset: 17,
       irVersion: 8,
-      graphs: graphs.map((g) => manifestGraph(g.graph, g.model, g.fn, g.paramsAs ?? paramsAs, g.kind ?? "function", { training: g.training, nfe: g.nfe })),
+      graphs: graphs.map((g) => manifestGraph(g.graph, g.model, g.fn, g.paramsAs ?? paramsAs, g.kind ?? "function", { training: g.training, nfe: g.nfe, adaptive: g.adaptive })),
       trainings: trainings.map((t) => trainingManifest(t)),
       claims,
     };
@@ -199,6 +204,18 @@ export function compile(options: CompileOptions): CompileResult {
     diagnostics.push(internalError(e));
   }
   return { diagnostics, sources, program, graphs, manifest, typedLog, trainings, deferredSamplers };
+}
+
+function adaptiveOf(el: Elaborator): { adaptive?: AdaptiveSolve } {
+  return el.lastAdaptiveSolve ? { adaptive: el.lastAdaptiveSolve } : {};
+}
+
+/** A sampler with an adaptive solve becomes three graphs: itself (noise → x0), its step and its rhs. */
+function withSolverGraphs(g: CompiledGraph): CompiledGraph[] {
+  if (!g.adaptive) return [g];
+  const { start, step, rhs } = splitAdaptive(g.graph, Object.values(g.adaptive.step), g.adaptive.rhs);
+  const solver = { model: g.model, fn: g.fn, kind: "solver" as const, ...(g.paramsAs ? { paramsAs: g.paramsAs } : {}), ...(g.training ? { training: g.training } : {}) };
+  return [{ ...g, graph: start }, { ...solver, graph: step }, { ...solver, graph: rhs }];
 }
 
 /** Instantiates each selected model with its default (or overridden) hyper-parameters and builds a graph per function. */
@@ -249,7 +266,7 @@ function elaborateModels(el: Elaborator, entry: LoadedFile, options: CompileOpti
           inputTypes = samplerInputTypes(inst, sampler, name, given);
         }
         const graph = el.buildFunctionGraph(name, el.methodClosure(inst, sampler), {}, inputTypes);
-        out.push({ model: model.name.name, fn: sampler.name.name, graph, kind: "sampler", nfe: el.lastFunctionEvaluations });
+        out.push({ model: model.name.name, fn: sampler.name.name, graph, kind: "sampler", nfe: el.lastFunctionEvaluations, ...adaptiveOf(el) });
       }
     } catch (e) {
       if (e instanceof CompileError) diagnostics.push(e.diagnostic);
@@ -332,7 +349,7 @@ function trainedSamplers(el: Elaborator, trainings: readonly TrainingArtifacts[]
       fail("E0709", mapping, `\`${ref.label}\` maps points, so it must be deterministic, but it draws \`${noise[0]!.name}\``, {
         help: "draw the randomness in the loss or the sampler, and keep the mapping function free of `~` draws",
       });
-    out.push({ model: ref.model.decl.name.name, fn: ref.sampler.name!.name, graph, kind: isSampler ? "sampler" : "function", paramsAs: "inputs", training: ref.training, ...(isSampler ? { nfe: el.lastFunctionEvaluations } : {}) });
+    out.push({ model: ref.model.decl.name.name, fn: ref.sampler.name!.name, graph, kind: isSampler ? "sampler" : "function", paramsAs: "inputs", training: ref.training, ...(isSampler ? { nfe: el.lastFunctionEvaluations, ...adaptiveOf(el) } : {}) });
     for (const t of trainings) {
       if (t.data.spec.kind === "pairs" && t.data.spec.sampler.graph === request.graph) checkPairSampler(graph, request, t.data.label);
     }
@@ -343,7 +360,7 @@ function trainedSamplers(el: Elaborator, trainings: readonly TrainingArtifacts[]
 /** Generated pairs are (the sampler's noise, its result): one noise input shaped like the result. */
 function checkPairSampler(graph: Graph, request: SamplerRequest, label: string): void {
   const noise = graph.inputs.filter((i) => i.role === "noise");
-  const result = graph.outputs[0];
+  const result = graph.outputs.find((o) => o.role === "output");
   const same = result && noise.length === 1 && typeToString(graph.values[noise[0]!.value]!) === typeToString(graph.values[result.value]!);
   if (!same)
     fail("E0705", request.span, `${label} pairs the sampler's noise with its result, so \`${request.ref.label}\` must draw exactly one noise tensor shaped like its result; it draws ${noise.length === 0 ? "none" : noise.map((i) => `\`${i.name}\`: ${typeToString(graph.values[i.value]!)}`).join(", ")}`, {

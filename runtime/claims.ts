@@ -19,6 +19,8 @@ export interface ClaimResult {
   readonly seconds: number;
   /** Every metric computed, by its text (`w2(rf2.euler(steps: 1), moons)`), for the report. */
   readonly metrics: Readonly<Record<string, number>>;
+  /** The adaptive ODE solves of the sample sets drawn, by label: NFE and steps measured in this run. */
+  readonly solves: Readonly<Record<string, { readonly nfe: number; readonly accepted: number; readonly rejected: number }>>;
   /** The points of every sample set drawn, by label (for plots). */
   readonly points: ReadonlyMap<string, { readonly kind: SampleSet["kind"]; readonly points: Float32Array; readonly features: number; readonly trajectory?: readonly Float32Array[] }>;
 }
@@ -31,9 +33,15 @@ interface Drawn {
   readonly result?: SampleResult;
   /** Wall-clock time to make the points (a sampler's run, and the mapping of its points). */
   readonly milliseconds?: number;
+  /**
+   * Function evaluations per sample of the sampler under the set: a mapping of its points
+   * (`ae.decode(lfm.euler)`) runs once per sample after the solver and counts in
+   * seconds_per_sample, not here, as the LFM paper counts the solver's evaluations as NFE.
+   */
+  readonly nfe?: number;
 }
 
-export async function measureClaim(pipeline: Pipeline, claim: Claim, fast: boolean, nfeOf: (graph: string) => number | undefined): Promise<ClaimResult> {
+export async function measureClaim(pipeline: Pipeline, claim: Claim, fast: boolean): Promise<ClaimResult> {
   const started = performance.now();
   const n = fast ? claim.fastSamples : claim.samples;
   const drawn = new Map<string, Drawn>();
@@ -47,7 +55,7 @@ export async function measureClaim(pipeline: Pipeline, claim: Claim, fast: boole
     if (set.kind === "sampler") {
       const result = await pipeline.sample(set.sampler, n, claim.seed + 7919 * occurrence);
       const last = result.outputs[result.outputs.length - 1]!;
-      d = { kind: "sampler", points: last.data as Float32Array, features: last.shape[1] ?? 1, result, milliseconds: result.milliseconds };
+      d = { kind: "sampler", points: last.data as Float32Array, features: last.shape[1] ?? 1, result, milliseconds: result.milliseconds, ...(result.nfe !== undefined ? { nfe: result.nfe } : {}) };
     } else if (set.kind === "data") {
       const stream = RandomStream.derive(claim.seed, `claim-data:${label}`);
       d = { kind: "data", points: await pipeline.points(set.data, stream, n), features: set.data.features };
@@ -58,7 +66,7 @@ export async function measureClaim(pipeline: Pipeline, claim: Claim, fast: boole
       const started = performance.now();
       const points = await pipeline.maps(set.function)(inner.points, n);
       const milliseconds = (inner.milliseconds ?? 0) + (performance.now() - started);
-      d = { kind: "mapped", points, features: set.features, milliseconds };
+      d = { kind: "mapped", points, features: set.features, milliseconds, ...(inner.nfe !== undefined ? { nfe: inner.nfe } : {}) };
     }
     drawn.set(label, d);
     return d;
@@ -79,7 +87,7 @@ export async function measureClaim(pipeline: Pipeline, claim: Claim, fast: boole
         return applyMeasureFunction(m.fn, xs);
       }
       case "metric": {
-        const value = await metric(m, draw, n, nfeOf);
+        const value = await metric(m, draw, n);
         metrics[metricText(m)] = value;
         return value;
       }
@@ -101,7 +109,8 @@ export async function measureClaim(pipeline: Pipeline, claim: Claim, fast: boole
       return [label, { kind: d.kind, points: d.points, features: d.features, ...(trajectory ? { trajectory } : {}) }];
     }),
   );
-  return { claim, measured, threshold, holds, seconds: (performance.now() - started) / 1000, metrics, points };
+  const solves = Object.fromEntries([...drawn].flatMap(([label, d]) => (d.result?.solver && d.nfe !== undefined ? [[label, { nfe: d.nfe, ...d.result.solver }]] : [])));
+  return { claim, measured, threshold, holds, seconds: (performance.now() - started) / 1000, metrics, solves, points };
 }
 
 /** abs, min, max of measured numbers; NaN stays NaN (Math.min/max propagate it), so such a claim fails. */
@@ -134,17 +143,7 @@ export function metricText(m: Extract<Measure, { kind: "metric" }>): string {
   return `${m.metric}(${m.args.map(sampleSetLabel).join(", ")})`;
 }
 
-/**
- * Function evaluations per sample of the sampler under a sample set: the mapping of its points
- * (`ae.decode(lfm.euler)`) runs once per sample after the solver and counts in
- * seconds_per_sample, as the LFM paper counts the solver's evaluations as NFE.
- */
-function setNfe(set: SampleSet, nfeOf: (graph: string) => number | undefined): number | undefined {
-  if (set.kind === "data") return undefined;
-  return set.kind === "sampler" ? nfeOf(set.sampler.graph) : setNfe(set.of, nfeOf);
-}
-
-async function metric(m: Extract<Measure, { kind: "metric" }>, draw: (s: SampleSet, occurrence: number) => Promise<Drawn>, n: number, nfeOf: (graph: string) => number | undefined): Promise<number> {
+async function metric(m: Extract<Measure, { kind: "metric" }>, draw: (s: SampleSet, occurrence: number) => Promise<Drawn>, n: number): Promise<number> {
   // The same set named twice in one metric means two independent draws: w2(moons, moons) is the
   // distance between two samples of the data (the noise floor of w2 at this sample size).
   const sets: Drawn[] = [];
@@ -188,7 +187,8 @@ async function metric(m: Extract<Measure, { kind: "metric" }>, draw: (s: SampleS
       return transportCost(...pair());
     }
     case "nfe": {
-      const nfe = setNfe(m.args[0]!, nfeOf);
+      // Counted in the sampler's graph, or for an adaptive solve measured when it ran (runtime/sample.ts).
+      const nfe = a!.nfe;
       if (nfe === undefined) throw new RunError(`${metricText(m)}: the sampler's number of function evaluations is unknown`);
       return nfe;
     }

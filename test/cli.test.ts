@@ -76,6 +76,19 @@ describe("flowc CLI", () => {
     expect(r.out).toMatch(/max relative difference from the float64 reference interpreter: \d/);
   });
 
+  it("run drives a sampler's adaptive solve and checks it against the same loop on the interpreter", async () => {
+    const r = await cli("run", "test/fixtures/adaptive/dopri5-sampler.flow", "--fn", "dopri5", "--size", "N=8", "--check");
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/adaptive solve: (\d+) NFE \((\d+) accepted, (\d+) rejected steps\)/);
+    const [, nfe, accepted, rejected] = /adaptive solve: (\d+) NFE \((\d+) accepted, (\d+) rejected steps\)/.exec(r.out)!.map(Number);
+    expect(nfe).toBe(2 + 6 * (accepted! + rejected!));
+    expect(r.out).toContain("out output       f32[8, 2]");
+    const info = await cli("info", "test/fixtures/adaptive/dopri5-sampler.flow");
+    expect(info.out).toContain("then an adaptive solve from t = 0 to 1 (rtol 0.000001, atol 0.000001, at most 10000 steps of 6 NFE) by m.dopri5.solver_step and m.dopri5.solver_rhs");
+    expect(info.out).toContain("in  solve.x                  solver  f32[N, 2]");
+  });
+
   it("a missing spec is E0800 and exit code 1", async () => {
     const r = await cli("info", "specs/does-not-exist.flow");
     expect(r.code).toBe(1);

@@ -5,6 +5,8 @@ import { dimToString, dimValue } from "../ir/dims.js";
 import type { Graph, NoiseSpec, Role } from "../ir/graph.js";
 import type { DType, TensorType } from "../ir/types.js";
 import type { TrainingArtifacts } from "../train/train-step.js";
+import type { AdaptiveSolve } from "../elaborate/adaptive.js";
+import { RHS_SUFFIX, STEP_SUFFIX } from "./adaptive.js";
 import { trainingDependencies, type Claim, type DataSpec } from "./pipeline.js";
 
 export interface ManifestTensor {
@@ -28,13 +30,21 @@ export interface ManifestGraph {
   readonly model: string;
   readonly function: string;
   /** What the graph is for: a model function, a sampler, a training step or a loss evaluation. */
-  readonly kind: "function" | "sampler" | "train_step" | "eval";
+  readonly kind: "function" | "sampler" | "train_step" | "eval" | "solver";
   readonly inputs: ManifestTensor[];
   readonly outputs: ManifestTensor[];
   /** For a sampler built with the model instance of a training: that training (its weights). */
   readonly training?: string;
-  /** For samplers: the number of evaluations of the model's functions per sample (NFE). */
+  /**
+   * For samplers: the number of evaluations of the model's functions per sample (NFE). For a
+   * sampler with an adaptive solve, only the sampler graph's own; the solve's are counted at run time.
+   */
   readonly nfe?: number;
+  /**
+   * For a sampler ending in an adaptive ODE solve: the solver's settings and the names of its step
+   * and right-hand-side graphs (kind "solver"), which runtime/adaptive.ts runs in a loop.
+   */
+  readonly adaptive?: AdaptiveSolve & { readonly stepGraph: string; readonly rhsGraph: string };
 }
 
 /** A `train` declaration: which graphs to run and how. */
@@ -111,7 +121,7 @@ export function manifestGraph(
   fn: string,
   paramsAs: "initializers" | "inputs",
   kind: ManifestGraph["kind"],
-  extra: { training?: string; nfe?: number } = {},
+  extra: { training?: string; nfe?: number; adaptive?: AdaptiveSolve } = {},
 ): ManifestGraph {
   return {
     name: graph.name,
@@ -121,6 +131,7 @@ export function manifestGraph(
     kind,
     ...(extra.training !== undefined ? { training: extra.training } : {}),
     ...(extra.nfe !== undefined && kind === "sampler" ? { nfe: extra.nfe } : {}),
+    ...(extra.adaptive && kind === "sampler" ? { adaptive: { ...extra.adaptive, stepGraph: graph.name + STEP_SUFFIX, rhsGraph: graph.name + RHS_SUFFIX } } : {}),
     inputs: graph.inputs.map((i) => ({
       name: i.name,
       role: i.role,

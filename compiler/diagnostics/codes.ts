@@ -82,6 +82,8 @@ export const DIAGNOSTIC_CODES = {
   E0708: "invalid claim",
   E0709: "points mapped through a function that cannot map them",
   E0710: "invalid task stream",
+  E0711: "adaptive solve where it cannot run",
+  E0712: "invalid adaptive solver setting",
   // --- command line, files and runtime ---
   E0800: "cannot read file",
   E0801: "invalid command-line value",

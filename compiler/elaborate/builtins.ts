@@ -14,6 +14,7 @@ import { describe, type Value } from "./values.js";
 import { bind, boolArg, FALSE, float, int, intArg, NONE, numberArg, p, TRUE, type Bound, type BuiltinImpl, type ParamSpec } from "./builtin-args.js";
 
 import { PIPELINE_BUILTINS } from "./pipeline-builtins.js";
+import { adaptiveSolveBuiltin } from "./adaptive.js";
 
 export type { BuiltinImpl, EvaluatedArg } from "./builtin-args.js";
 
@@ -502,6 +503,8 @@ const table: Record<string, BuiltinImpl> = {
       ], b["f"]!.span, b["f"]!.span);
     return acc;
   },
+  // An ODE solve with error control, run as a loop by the runtime (compiler/elaborate/adaptive.ts).
+  adaptive_solve: adaptiveSolveBuiltin,
   map(el, args, span) {
     const b = bind("map", [p("list"), p("f")], args, span);
     const list = b["list"]!.value;

@@ -4,7 +4,7 @@
 // checked with the concrete hyper-parameters and symbolic sizes it is called with.
 
 import type * as A from "../../grammar/ast.js";
-import { atStandardLibraryUse, CompileError, diagnostic, fail, type RelatedNote } from "../diagnostics/index.js";
+import { atStandardLibraryUse, CompileError, diagnostic, fail, inStandardLibrary, type RelatedNote } from "../diagnostics/index.js";
 import type { Span } from "../source.js";
 import { GraphBuilder } from "../ir/builder.js";
 import { dimEquals, dimSym, dimValue, type Dim } from "../ir/dims.js";
@@ -19,6 +19,7 @@ import { suggestion, type FileScope, type TopBinding } from "../sema/scope.js";
 import { declaredMemberNames } from "../sema/members.js";
 import { BUILTINS, type EvaluatedArg } from "./builtins.js";
 import { customVjpAttribute, declareCustomVjp } from "./custom-vjp.js";
+import { checkSolveResult, type AdaptiveSolve, type SolveContext } from "./adaptive.js";
 import { Env } from "./env.js";
 import { indexTensor } from "./indexing.js";
 import { ModuleInstance, type Initializer, type ParamSlot } from "./module-instance.js";
@@ -67,6 +68,8 @@ export class Elaborator implements TensorCtx {
   private readonly dimSources = new Map<string, { value: ValueId; axis: number }>();
   private readonly noiseNames = new Set<string>();
   private readonly callStack: Callable[] = [];
+  /** The call sites of the functions being elaborated, outermost first. */
+  private readonly callSites: Span[] = [];
   private readonly fileEnvs = new Map<LoadedFile, Env>();
   private readonly topValues = new Map<TopBinding, Value>();
   private readonly evaluatingTop = new Set<TopBinding>();
@@ -549,11 +552,13 @@ export class Elaborator implements TensorCtx {
     if (modelEvaluation && this.modelCallDepth === 0) this.functionEvaluations!++;
     if (modelEvaluation) this.modelCallDepth++;
     this.callStack.push(c.fn);
+    this.callSites.push(span);
     let result: Value;
     try {
       result = this.expr(c.fn.body, { env, file: c.file, self: c.self });
     } finally {
       this.callStack.pop();
+      this.callSites.pop();
       if (modelEvaluation) this.modelCallDepth--;
     }
     const returnType = c.fn.kind === "FnDecl" || c.fn.kind === "SamplerDecl" ? c.fn.returnType : undefined;
@@ -809,18 +814,47 @@ export class Elaborator implements TensorCtx {
     this.beginGraph(graphName, false);
     this.functionEvaluations = 0;
     this.modelCallDepth = 0;
+    const solveContext: SolveContext | undefined = closure.fn.kind === "SamplerDecl" ? {} : undefined;
+    this.solveContext = solveContext;
     try {
       const given = Object.entries(compileTimeArgs).map(([name, value]) => ({ name, value, span: closure.fn.span }));
       const args = [...this.entryArguments(closure, new Set(Object.keys(compileTimeArgs)), inputTypes), ...given];
       const result = this.callClosure(closure, args, closure.fn.span, this.freeResultSizes(closure));
+      if (solveContext) checkSolveResult(solveContext, result);
       this.addOutputs(result, "output", closure.fn.body.span);
       this.addStateOutputs();
-      this.lastFunctionEvaluations = this.functionEvaluations;
+      const solve = solveContext?.solve;
+      // An adaptive solve's steps are counted at run time; the graph's own evaluations exclude them.
+      this.lastFunctionEvaluations = this.functionEvaluations - (solve ? solve.stepNfe + solve.rhsNfe : 0);
+      this.lastAdaptiveSolve = solve;
       return this.endGraph();
     } finally {
       this.builder = undefined;
       this.functionEvaluations = undefined;
+      this.solveContext = undefined;
     }
+  }
+
+  /** The sampler being built by `buildFunctionGraph` (undefined elsewhere: no adaptive solve there). */
+  solveContext?: SolveContext;
+  /** The adaptive solve of the sampler `buildFunctionGraph` built last, if it has one. */
+  lastAdaptiveSolve?: AdaptiveSolve;
+
+  /**
+   * Where the spec itself asks for what is being elaborated at `span`: `span` when it is in the
+   * spec, else the innermost call site outside the standard library (the user's `ode.dopri5(...)`).
+   */
+  userSite(span: Span): Span {
+    if (!inStandardLibrary(span)) return span;
+    for (let i = this.callSites.length - 1; i >= 0; i--) if (!inStandardLibrary(this.callSites[i]!)) return this.callSites[i]!;
+    return span;
+  }
+
+  /** Runs `f`, returning its result and the module-function evaluations it elaborated. */
+  countingEvaluations<T>(f: () => T): [T, number] {
+    const before = this.functionEvaluations ?? 0;
+    const result = f();
+    return [result, (this.functionEvaluations ?? 0) - before];
   }
 
   /** Counts evaluations of module functions while a function graph is built (undefined: not counting). */

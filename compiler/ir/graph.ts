@@ -33,7 +33,8 @@ export type Role =
   | "output" // a result of the entry function
   | "metric"
   | "grad"
-  | "optimizer_state";
+  | "optimizer_state"
+  | "solver"; // the state an adaptive ODE solve's run-time loop feeds and reads (runtime/adaptive.ts)
 
 /** How the runtime must draw a noise input: a named distribution with compile-time arguments. */
 export interface NoiseSpec {

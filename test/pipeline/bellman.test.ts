@@ -197,7 +197,7 @@ describe("a Bellman grid in a spec's pipeline", () => {
     expect(grid[1]).toBeCloseTo(best[1]! / 20, 6);
 
     const results = [];
-    for (const claim of m.claims) results.push(await measureClaim(pipeline, claim, true, () => undefined));
+    for (const claim of m.claims) results.push(await measureClaim(pipeline, claim, true));
     expect(results.map((r) => r.holds)).toEqual([true, true, true]);
     expect(results[0]!.measured).toBeLessThan(1e-8);
   }, 120_000);

@@ -3,4 +3,4 @@
 
 import { everyClaimHoldsWithFast } from "./check-spec.js";
 
-everyClaimHoldsWithFast("specs/latent-fm.flow", 6);
+everyClaimHoldsWithFast("specs/latent-fm.flow", 8);
