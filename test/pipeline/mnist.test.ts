@@ -9,7 +9,8 @@ import { RandomStream } from "../../compiler/artifacts/rng.js";
 import { compile } from "../../compiler/compile.js";
 import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
 import { batchSource } from "../../runtime/data/batches.js";
-import { distinctIndices, drawMnist, MNIST_FEATURES, mnistImages } from "../../runtime/data/mnist.js";
+import { drawMnist, MNIST_FEATURES, mnistImages } from "../../runtime/data/mnist.js";
+import { distinctIndices } from "../../runtime/data/rows.js";
 
 const noPairs = () => {
   throw new Error("no pairs");
