@@ -15,6 +15,7 @@
 
 import { createHash } from "node:crypto";
 import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from "node:fs";
+import { relative } from "node:path";
 import { parse as parseCsv, CsvError } from "csv-parse/sync";
 import type { DiagnosticCode } from "../diagnostics/codes.js";
 
@@ -44,21 +45,23 @@ export function dataFileFormat(path: string): DataFileFormat | undefined {
 
 export type ElementKind = "float" | "int" | "bool";
 
-interface ElementType {
+export interface ElementType {
   readonly kind: ElementKind;
+  /** numpy's name of the type. */
+  readonly name: string;
   readonly bytes: number;
   readonly read: (view: DataView, at: number) => number;
 }
 
-const f32: ElementType = { kind: "float", bytes: 4, read: (v, at) => v.getFloat32(at, true) };
-const f64: ElementType = { kind: "float", bytes: 8, read: (v, at) => v.getFloat64(at, true) };
-const i8: ElementType = { kind: "int", bytes: 1, read: (v, at) => v.getInt8(at) };
-const u8: ElementType = { kind: "int", bytes: 1, read: (v, at) => v.getUint8(at) };
-const i16: ElementType = { kind: "int", bytes: 2, read: (v, at) => v.getInt16(at, true) };
-const u16: ElementType = { kind: "int", bytes: 2, read: (v, at) => v.getUint16(at, true) };
-const i32: ElementType = { kind: "int", bytes: 4, read: (v, at) => v.getInt32(at, true) };
-const i64: ElementType = { kind: "int", bytes: 8, read: (v, at) => Number(v.getBigInt64(at, true)) };
-const bool: ElementType = { kind: "bool", bytes: 1, read: (v, at) => v.getUint8(at) };
+const f32: ElementType = { name: "float32", kind: "float", bytes: 4, read: (v, at) => v.getFloat32(at, true) };
+const f64: ElementType = { name: "float64", kind: "float", bytes: 8, read: (v, at) => v.getFloat64(at, true) };
+const i8: ElementType = { name: "int8", kind: "int", bytes: 1, read: (v, at) => v.getInt8(at) };
+const u8: ElementType = { name: "uint8", kind: "int", bytes: 1, read: (v, at) => v.getUint8(at) };
+const i16: ElementType = { name: "int16", kind: "int", bytes: 2, read: (v, at) => v.getInt16(at, true) };
+const u16: ElementType = { name: "uint16", kind: "int", bytes: 2, read: (v, at) => v.getUint16(at, true) };
+const i32: ElementType = { name: "int32", kind: "int", bytes: 4, read: (v, at) => v.getInt32(at, true) };
+const i64: ElementType = { name: "int64", kind: "int", bytes: 8, read: (v, at) => Number(v.getBigInt64(at, true)) };
+const bool: ElementType = { name: "bool", kind: "bool", bytes: 1, read: (v, at) => v.getUint8(at) };
 
 /** The .npy dtypes flowc reads (little-endian, as numpy.save writes them on x86 and ARM). */
 export const NPY_DTYPES: Readonly<Record<string, ElementType>> = { "<f4": f32, "<f8": f64, "|i1": i8, "|u1": u8, "<i2": i16, "<u2": u16, "<i4": i32, "<i8": i64, "|b1": bool };
@@ -192,7 +195,8 @@ function readable(path: string, shown: string): void {
   try {
     if (!statSync(path).isFile()) throw new Error();
   } catch {
-    throw new DataFileError("E0711", `the data file \`${shown}\` does not exist or cannot be read`, "paths are relative to the spec file; check the path and the file's permissions");
+    const where = relative(process.cwd(), path);
+    throw new DataFileError("E0711", `the data file \`${shown}\` (${where.startsWith("..") ? path : where}) does not exist or cannot be read`, "paths are relative to the spec file; check the path and the file's permissions");
   }
 }
 
@@ -251,14 +255,14 @@ export interface DataFileInfo {
 /** Shape and type of one stored tensor, for the checks common to .npy and safetensors. */
 function checkPoints(what: string, dtype: string, type: ElementType | undefined, shape: readonly number[]): void {
   if (!type || type.kind !== "float")
-    throw new DataFileError("E0713", `${what} holds ${dtype} values; points must be float32 or float64`, "convert them: numpy.save(path, x.astype(numpy.float32))");
+    throw new DataFileError("E0713", `${what} holds ${type ? type.name : dtype} values; points must be float32 or float64`, "convert them: numpy.save(path, x.astype(numpy.float32))");
   if (shape.length !== 2)
     throw new DataFileError("E0714", `${what} has the shape [${shape.join(", ")}]; points must be a matrix [rows, features]`, shape.length === 1 ? "save one feature per row as [rows, 1]: x.reshape(-1, 1)" : "flatten each row: x.reshape(len(x), -1)");
   if (shape[0] === 0 || shape[1] === 0) throw new DataFileError("E0714", `${what} has the shape [${shape.join(", ")}], which holds no points`);
 }
 
 function checkLabelShape(what: string, dtype: string, type: ElementType | undefined, shape: readonly number[], rows: number): void {
-  if (!type || type.kind !== "int") throw new DataFileError("E0717", `${what} holds ${dtype} values; labels must be integers (the class of each row, from 0)`, "save them as integers: y.astype(numpy.int64)");
+  if (!type || type.kind !== "int") throw new DataFileError("E0717", `${what} holds ${type ? type.name : dtype} values; labels must be integers (the class of each row, from 0)`, "save them as integers: y.astype(numpy.int64)");
   if (shape.length !== 1 || shape[0] !== rows)
     throw new DataFileError("E0717", `${what} has the shape [${shape.join(", ")}]; labels must be a vector of one class per row of the points ([${rows}])`);
 }

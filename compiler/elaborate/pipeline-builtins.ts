@@ -96,9 +96,24 @@ function metric(name: MetricName): BuiltinImpl {
       fail("E0709", b[params[0]!.name]!.span, `\`${name}\` measures the paths of a sampler, but \`${first.label}\` maps its samples through a function`, {
         help: `measure the sampler itself, e.g. \`${name}(${sampleSetLabel(innermost(first))})\``,
       });
+    if (arity === 2) {
+      const [fa, fb] = sets.map((set) => setFeatures(el, set));
+      if (fa !== undefined && fb !== undefined && fa !== fb)
+        fail("E0708", b[params[1]!.name]!.span, `\`${name}\` compares two sets of points, but \`${sampleSetLabel(sets[0]!)}\` has ${fa} features and \`${sampleSetLabel(sets[1]!)}\` has ${fb}`, {
+          help: "compare points of one space: a model's samples with data of the features it was trained on",
+        });
+    }
     const text = `${name}(${sets.map(sampleSetLabel).join(", ")})`;
     return { kind: "measure", measure: { kind: "metric", metric: name, args: sets }, text };
   };
+}
+
+/** The feature count of a sample set's points, when the compiler knows it (a sampler returning f32[N, d]). */
+function setFeatures(el: Elaborator, s: SampleSet): number | undefined {
+  if (s.kind === "data") return s.data.features;
+  if (s.kind === "mapped") return s.features;
+  const type = el.samplerResultType(s.sampler);
+  return type?.dtype === "f32" && type.shape.length === 2 ? dimValue(type.shape[1]!) : undefined;
 }
 
 function innermost(s: SampleSet): SampleSet {
