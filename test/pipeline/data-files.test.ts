@@ -23,7 +23,7 @@ import { RunError, trainRun } from "../../runtime/run.js";
 import { runCli } from "../../cli/main.js";
 import { bufferIO } from "../../cli/io.js";
 
-const GOOD = join(import.meta.dirname, "..", "fixtures", "good");
+const EXAMPLE = join(import.meta.dirname, "..", "..", "examples", "user-data");
 const tmp = () => mkdtempSync(join(tmpdir(), "flowc-data-files-"));
 
 function compiled(entry: string, text?: string): CompileResult {
@@ -83,12 +83,12 @@ describe("data files", () => {
   });
 
   it("reads numpy's float64 .npy and the same numbers as CSV text identically, rounded to float32", () => {
-    const npy = readDataFile({ path: join(GOOD, "data", "blobs.npy"), shown: "blobs.npy", labels: join(GOOD, "data", "blobs-labels.npy") }, {
-      points: compiledHashOf(join(GOOD, "data", "blobs.npy")),
-      labels: compiledHashOf(join(GOOD, "data", "blobs-labels.npy")),
+    const npy = readDataFile({ path: join(EXAMPLE, "data", "blobs.npy"), shown: "blobs.npy", labels: join(EXAMPLE, "data", "blobs-labels.npy") }, {
+      points: compiledHashOf(join(EXAMPLE, "data", "blobs.npy")),
+      labels: compiledHashOf(join(EXAMPLE, "data", "blobs-labels.npy")),
     });
-    const csv = readDataFile({ path: join(GOOD, "data", "blobs-head.csv"), shown: "blobs-head.csv", labels: "class" }, { points: compiledHashOf(join(GOOD, "data", "blobs-head.csv")) });
-    const reference = decodeNpy(readFileSync(join(GOOD, "data", "blobs.npy")));
+    const csv = readDataFile({ path: join(EXAMPLE, "data", "blobs-head.csv"), shown: "blobs-head.csv", labels: "class" }, { points: compiledHashOf(join(EXAMPLE, "data", "blobs-head.csv")) });
+    const reference = decodeNpy(readFileSync(join(EXAMPLE, "data", "blobs.npy")));
     expect(reference.shape).toEqual([256, 2]);
     expect([npy.rows, npy.features, csv.rows, csv.features]).toEqual([256, 2, 16, 2]);
     expect(Array.from(npy.points)).toEqual(Array.from(reference.data, Math.fround));
@@ -102,7 +102,7 @@ describe("data files", () => {
   });
 
   it("a training's batches are the rows its stream draws, from the training rows only; the held-out rows are the rest", async () => {
-    const result = compiled(join(GOOD, "data-file.flow"));
+    const result = compiled(join(EXAMPLE, "blobs.flow"));
     const data = dataOf(result, "t");
     expect(data.kind).toBe("coupling");
     const inner = (data as Extract<DataSpec, { kind: "coupling" }>).data as Extract<DataSpec, { kind: "toy" }>;
@@ -111,8 +111,8 @@ describe("data files", () => {
     const test = splitRows(256, 0.25, "test");
     expect([train.length, test.length]).toEqual([192, 64]);
     expect(new Set([...train, ...test]).size).toBe(256);
-    const all = decodeNpy(readFileSync(join(GOOD, "data", "blobs.npy")));
-    const labels = decodeNpy(readFileSync(join(GOOD, "data", "blobs-labels.npy")));
+    const all = decodeNpy(readFileSync(join(EXAMPLE, "data", "blobs.npy")));
+    const labels = decodeNpy(readFileSync(join(EXAMPLE, "data", "blobs-labels.npy")));
 
     // labeled(blobs): each batch row is the pool row of the stream's draw, with its label.
     const source = batchSource({ kind: "labeled", data: inner }, () => {
@@ -170,7 +170,7 @@ describe("data files", () => {
 
   it("a resumed training on a file continues bit for bit", async () => {
     const dir = tmp();
-    copyFileSync(join(GOOD, "data", "blobs.npy"), join(dir, "blobs.npy"));
+    copyFileSync(join(EXAMPLE, "data", "blobs.npy"), join(dir, "blobs.npy"));
     const entry = join(dir, "spec.flow");
     writeFileSync(entry, specText('file("blobs.npy", holdout: 0.25)', 2));
     const spec = compile({ entry, paramsAs: "inputs" });
@@ -187,9 +187,9 @@ describe("data files", () => {
 
   it("`flowc check --fast` of a small spec trained on a file: its claim holds", async () => {
     const dir = tmp();
-    cpSync(GOOD, join(dir, "good"), { recursive: true });
+    cpSync(EXAMPLE, join(dir, "example"), { recursive: true });
     const io = bufferIO();
-    const code = await runCli(["check", join(dir, "good", "data-file.flow"), "--fast", "--out", join(dir, "report"), "--cache", join(dir, "cache")], io);
+    const code = await runCli(["check", join(dir, "example", "blobs.flow"), "--fast", "--out", join(dir, "report"), "--cache", join(dir, "cache")], io);
     console.log(io.stdout());
     const report = JSON.parse(readFileSync(join(dir, "report", "report.json"), "utf8"));
     expect(report.claims).toHaveLength(1);
