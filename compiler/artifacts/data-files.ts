@@ -330,6 +330,18 @@ function located(e: unknown, shown: string): unknown {
  * CSV), and its labels when `labels` is given. Throws a DataFileError saying what is wrong.
  */
 export function inspectDataFile(request: DataFileRequest): DataFileInfo {
+  try {
+    return inspect(request);
+  } catch (e) {
+    // A file that exists but cannot be opened or read (permissions, a directory in its place).
+    const code = (e as NodeJS.ErrnoException | undefined)?.code;
+    if (!(e instanceof DataFileError) && typeof code === "string" && code.startsWith("E"))
+      throw new DataFileError("E0711", `the data file \`${request.shown}\` cannot be read (${code})`, "check the path and the file's permissions");
+    throw e;
+  }
+}
+
+function inspect(request: DataFileRequest): DataFileInfo {
   const format = dataFileFormat(request.path)!;
   switch (format) {
     case "npy": {

@@ -339,7 +339,7 @@ export const PIPELINE_BUILTINS: Record<string, BuiltinImpl> = {
     const data = dataArg(b, "data", "labeled");
     if ((data.spec.kind !== "toy" && data.spec.kind !== "mapped") || data.spec.classes === undefined)
       return fail("E0300", b["data"]!.span, `${describe(data)} has no classes to label its points with`, {
-        help: "the sources with classes are toy.moons (2), toy.gaussians8 (8), toy.spirals (2), toy.rings (4), toy.gaussian_mixture (its components), mnist (10), and those mapped through a trained function",
+        help: "the sources with classes are toy.moons (2), toy.gaussians8 (8), toy.spirals (2), toy.rings (4), toy.gaussian_mixture (its components), mnist (10), a data file with its labels (`file(path, labels: ...)`), and those mapped through a trained function",
       });
     return { kind: "data", spec: { kind: "labeled", data: data.spec }, label: `labeled(${data.label})` };
   },
@@ -367,7 +367,7 @@ export const PIPELINE_BUILTINS: Record<string, BuiltinImpl> = {
     const data = dataArg(b, "data", "tasks");
     if (data.spec.kind !== "toy" || data.spec.classes === undefined)
       return fail("E0710", b["data"]!.span, `${describe(data)} has no classes to split into tasks`, {
-        help: "the sources with classes are toy.moons (2), toy.gaussians8 (8), toy.spirals (2), toy.rings (4), toy.gaussian_mixture (its components) and mnist (10)",
+        help: "the sources with classes are toy.moons (2), toy.gaussians8 (8), toy.spirals (2), toy.rings (4), toy.gaussian_mixture (its components), mnist (10) and a data file with its labels (`file(path, labels: ...)`)",
       });
     const count = intArg(b, "count", "tasks");
     const classes = data.spec.classes;
