@@ -78,19 +78,24 @@ function elaborateClaim(el: Elaborator, decl: A.ExpectDecl, file: LoadedFile, tr
   };
 }
 
-/** The sample sets the metrics of a measure compare (a mapped set's inner one included). */
+/** The metrics and function values a measure combines. */
+function measureLeaves(m: Measure): Extract<Measure, { kind: "metric" | "value" }>[] {
+  switch (m.kind) {
+    case "number":
+      return [];
+    case "binary":
+      return [...measureLeaves(m.left), ...measureLeaves(m.right)];
+    case "call":
+      return m.args.flatMap(measureLeaves);
+    default:
+      return [m];
+  }
+}
+
+/** The sample sets of data the metrics of a measure compare (a mapped set's inner one included). */
 function metricSets(m: Measure): Extract<SampleSet, { kind: "data" }>[] {
   const inner = (s: SampleSet): Extract<SampleSet, { kind: "data" }>[] => (s.kind === "data" ? [s] : s.kind === "mapped" ? inner(s.of) : []);
-  switch (m.kind) {
-    case "binary":
-      return [...metricSets(m.left), ...metricSets(m.right)];
-    case "call":
-      return m.args.flatMap(metricSets);
-    case "metric":
-      return m.args.flatMap(inner);
-    default:
-      return [];
-  }
+  return measureLeaves(m).flatMap((leaf) => (leaf.kind === "metric" ? leaf.args.flatMap(inner) : []));
 }
 
 /** The rows a data file's sample set draws from (those of its split), if it is one. */
@@ -104,18 +109,9 @@ function fileRows(set: Extract<SampleSet, { kind: "data" }>): number | undefined
 }
 
 function measureTrainings(m: Measure): string[] {
-  switch (m.kind) {
-    case "number":
-      return [];
-    case "binary":
-      return [...measureTrainings(m.left), ...measureTrainings(m.right)];
-    case "call":
-      return m.args.flatMap(measureTrainings);
-    case "metric":
-      return m.args.flatMap(sampleSetDependencies);
-    case "value":
-      return [...samplerDependencies(m.function), ...(m.data ? dataDependencies(m.data) : [])];
-  }
+  return measureLeaves(m).flatMap((leaf) =>
+    leaf.kind === "metric" ? leaf.args.flatMap(sampleSetDependencies) : [...samplerDependencies(leaf.function), ...(leaf.data ? dataDependencies(leaf.data) : [])],
+  );
 }
 
 /** The named trainings and everything they depend on, each after its dependencies. */
