@@ -28,8 +28,22 @@ export class DataFileError extends Error {
     readonly code: DiagnosticCode,
     message: string,
     readonly help?: string,
+    /** The argument of `file(...)` the error is about, for the diagnostic's span. */
+    readonly argument: DataFileArgument = "path",
   ) {
     super(message);
+  }
+}
+
+export type DataFileArgument = "path" | "tensor" | "columns" | "labels";
+
+/** Runs `f`, blaming the errors it throws about the file on `argument` (the labels, the columns...). */
+function about<T>(argument: DataFileArgument, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof DataFileError && e.argument === "path") throw new DataFileError(e.code, e.message, e.help, argument);
+    throw e;
   }
 }
 
@@ -321,7 +335,7 @@ function npyLayout(path: string, shown: string): NpyLayout {
 
 /** A DataFileError about a file gets the file's name in front ("`points.npy` is not a .npy file"). */
 function located(e: unknown, shown: string): unknown {
-  if (e instanceof DataFileError && !e.message.startsWith("the data file")) return new DataFileError(e.code, `\`${shown}\` ${e.message}`, e.help);
+  if (e instanceof DataFileError && !e.message.startsWith("the data file")) return new DataFileError(e.code, `\`${shown}\` ${e.message}`, e.help, e.argument);
   return e;
 }
 
@@ -348,27 +362,35 @@ function inspect(request: DataFileRequest): DataFileInfo {
       const { header } = npyLayout(request.path, request.shown);
       checkPoints(`\`${request.shown}\``, header.descr, NPY_DTYPES[header.descr], header.shape);
       const rows = header.shape[0]!;
-      if (typeof request.labels !== "string") return { format, rows, features: header.shape[1]! };
-      const shown = request.labelsShown ?? request.labels;
-      const labels = npyLayout(request.labels, shown);
-      const type = NPY_DTYPES[labels.header.descr];
-      checkLabelShape(`\`${shown}\``, labels.header.descr, type, labels.header.shape, rows);
-      return { format, rows, features: header.shape[1]!, labels: checkedLabels(`\`${shown}\``, readElements(request.labels, labels.header.dataOffset, type!, new Float64Array(rows))) };
+      const path = request.labels;
+      if (typeof path !== "string") return { format, rows, features: header.shape[1]! };
+      return about("labels", () => {
+        const shown = request.labelsShown ?? path;
+        const labels = npyLayout(path, shown);
+        const type = NPY_DTYPES[labels.header.descr];
+        checkLabelShape(`\`${shown}\``, labels.header.descr, type, labels.header.shape, rows);
+        return { format, rows, features: header.shape[1]!, labels: checkedLabels(`\`${shown}\``, readElements(path, labels.header.dataOffset, type!, new Float64Array(rows))) };
+      });
     }
     case "safetensors": {
       const { header } = safetensorsLayout(request.path, request.shown);
-      const points = safetensorsTensor(header, request.tensor, request.shown, "points", request.labels as string | undefined);
-      const entry = header.tensors[points]!;
-      const what = `the tensor \`${points}\` of \`${request.shown}\``;
-      checkPoints(what, entry.dtype, SAFETENSORS_DTYPES[entry.dtype], entry.shape);
+      const entry = about(request.tensor !== undefined ? "tensor" : "path", () => {
+        const points = safetensorsTensor(header, request.tensor, request.shown, "points", request.labels as string | undefined);
+        const entry = header.tensors[points]!;
+        checkPoints(`the tensor \`${points}\` of \`${request.shown}\``, entry.dtype, SAFETENSORS_DTYPES[entry.dtype], entry.shape);
+        return entry;
+      });
       const rows = entry.shape[0]!;
-      if (typeof request.labels !== "string") return { format, rows, features: entry.shape[1]! };
-      const name = safetensorsTensor(header, request.labels, request.shown, "labels");
-      const l = header.tensors[name]!;
-      const type = SAFETENSORS_DTYPES[l.dtype];
-      const lwhat = `the tensor \`${name}\` of \`${request.shown}\``;
-      checkLabelShape(lwhat, l.dtype, type, l.shape, rows);
-      return { format, rows, features: entry.shape[1]!, labels: checkedLabels(lwhat, readElements(request.path, header.dataOffset + l.begin, type!, new Float64Array(rows))) };
+      const labels = request.labels;
+      if (typeof labels !== "string") return { format, rows, features: entry.shape[1]! };
+      return about("labels", () => {
+        const name = safetensorsTensor(header, labels, request.shown, "labels");
+        const l = header.tensors[name]!;
+        const type = SAFETENSORS_DTYPES[l.dtype];
+        const what = `the tensor \`${name}\` of \`${request.shown}\``;
+        checkLabelShape(what, l.dtype, type, l.shape, rows);
+        return { format, rows, features: entry.shape[1]!, labels: checkedLabels(what, readElements(request.path, header.dataOffset + l.begin, type!, new Float64Array(rows))) };
+      });
     }
     case "csv": {
       const table = csvTable(request.path, request.shown);
@@ -377,7 +399,10 @@ function inspect(request: DataFileRequest): DataFileInfo {
       if (rows === 0) throw new DataFileError("E0714", `\`${request.shown}\` has no rows of data`);
       if (columns.length === 0) throw new DataFileError("E0715", `\`${request.shown}\` has no column of points besides its labels`, "give the columns of the points: `columns: [...]`");
       for (let r = 0; r < rows; r++) for (const c of [...columns, ...(labelColumn !== undefined ? [labelColumn] : [])]) csvNumber(table, r, c, request.shown);
-      const labels = labelColumn !== undefined ? checkedLabels(`the column \`${columnName(table, labelColumn)}\` of \`${request.shown}\``, table.cells.map((_, r) => csvNumber(table, r, labelColumn, request.shown))) : undefined;
+      const labels =
+        labelColumn !== undefined
+          ? about("labels", () => checkedLabels(`the column \`${columnName(table, labelColumn)}\` of \`${request.shown}\``, table.cells.map((_, r) => csvNumber(table, r, labelColumn, request.shown))))
+          : undefined;
       return { format, rows, features: columns.length, columns, ...(labelColumn !== undefined ? { labelColumn } : {}), ...(labels ? { labels } : {}) };
     }
   }
@@ -397,7 +422,7 @@ function safetensorsLayout(path: string, shown: string): { header: SafetensorsHe
 function safetensorsTensor(header: SafetensorsHeader, name: string | undefined, shown: string, role: "points" | "labels", besides?: string): string {
   const names = Object.keys(header.tensors);
   if (name !== undefined) {
-    if (name in header.tensors) return name;
+    if (Object.hasOwn(header.tensors, name)) return name;
     throw new DataFileError("E0715", `\`${shown}\` has no tensor \`${name}\` (for the ${role})`, names.length ? `its tensors are ${names.map((n) => `\`${n}\``).join(", ")}` : "the file holds no tensors");
   }
   const candidates = names.filter((n) => n !== besides);
@@ -463,9 +488,11 @@ function csvColumn(table: CsvTable, column: string | number, shown: string, role
 }
 
 function csvColumns(table: CsvTable, request: DataFileRequest): { columns: number[]; labelColumn?: number } {
-  const labelColumn = request.labels !== undefined ? csvColumn(table, request.labels, request.shown, "labels") : undefined;
+  const labels = request.labels;
+  const labelColumn = labels !== undefined ? about("labels", () => csvColumn(table, labels, request.shown, "labels")) : undefined;
   const width = table.names?.length ?? table.cells[0]?.length ?? 0;
-  const columns = request.columns ? request.columns.map((c) => csvColumn(table, c, request.shown, "points")) : [...Array(width).keys()].filter((c) => c !== labelColumn);
+  const given = request.columns;
+  const columns = given ? about("columns", () => given.map((c) => csvColumn(table, c, request.shown, "points"))) : [...Array(width).keys()].filter((c) => c !== labelColumn);
   return { columns, ...(labelColumn !== undefined ? { labelColumn } : {}) };
 }
 

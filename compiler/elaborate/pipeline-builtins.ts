@@ -286,8 +286,7 @@ function fileBuiltin(el: Elaborator, args: readonly EvaluatedArg[], span: Span):
     info = inspectDataFile(request);
   } catch (e) {
     if (!(e instanceof DataFileError)) throw e;
-    const at = e.code === "E0717" || (e.code === "E0715" && / \(for the labels\)/.test(e.message)) ? "labels" : e.code === "E0715" && b["columns"]!.value.kind !== "none" && /for the points/.test(e.message) ? "columns" : e.code === "E0715" && b["tensor"]!.value.kind !== "none" ? "tensor" : "path";
-    const blame = b[at]!.value.kind !== "none" ? b[at]!.span : b["path"]!.span;
+    const blame = b[e.argument]!.value.kind !== "none" ? b[e.argument]!.span : b["path"]!.span;
     return fail(e.code, blame, e.message, e.help ? { help: e.help } : {});
   }
   let classes: number | undefined;
