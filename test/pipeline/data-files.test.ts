@@ -135,6 +135,31 @@ describe("data files", () => {
     expect(drawn).toEqual(expected);
   });
 
+  it("a file source with labels is a task stream too: each task's batches hold its classes only", async () => {
+    const dir = tmp();
+    const rows = 40;
+    const x = Float32Array.from({ length: rows * 2 }, (_, i) => i / 10);
+    const y = Int32Array.from({ length: rows }, (_, i) => i % 4);
+    writeFileSync(join(dir, "xy.csv"), `a,b,c\n${Array.from({ length: rows }, (_, r) => `${x[2 * r]},${y[r]},${x[2 * r + 1]}`).join("\n")}\n`);
+    const entry = join(dir, "spec.flow");
+    writeFileSync(entry, specText('tasks(file("xy.csv", columns: ["a", "c"], labels: "b"), count: 2)', 2, true).replace("labeled(pts)", "pts"));
+    const data = dataOf(compiled(entry), "t");
+    expect(data.kind).toBe("tasks");
+    const source = batchSource(data, () => {
+      throw new Error("no pairs");
+    }, undefined, 40);
+    const stream = RandomStream.derive(2, "data");
+    for (const [step, classes] of [[1, [0, 1]], [40, [2, 3]]] as const) {
+      const [points, labels] = (await source.next(stream, 16, step)) as [Float32Array, Int32Array];
+      for (let i = 0; i < 16; i++) {
+        expect(classes).toContain(labels[i]);
+        // Each point is its row's: a = row / 5, c = (2 row + 1) / 10, and the row's class is row % 4.
+        const row = Math.round(points[2 * i]! * 5);
+        expect([points[2 * i]!, points[2 * i + 1]!, labels[i]]).toEqual([x[2 * row], x[2 * row + 1], row % 4]);
+      }
+    }
+  });
+
   it("the spec hash changes with a data file's content (and its labels'), and a file changed after compiling is refused", async () => {
     const dir = tmp();
     const x = Float32Array.from({ length: 20 * 3 }, (_, i) => Math.sin(i));
