@@ -1,8 +1,7 @@
 // The built-in point sources by name, as the compiler names them in a data description (a
 // DataSpec of kind "toy"): the toy distributions (toy.ts), the MNIST digits (mnist.ts) and the
-// rows of a user's data file (file.ts). Each
-// draws n points [n, features] from a seeded stream, and the class of each point into `labels`
-// when asked (the draws are the same either way).
+// rows of a user's data file (file.ts). Each draws n points [n, features] from a seeded stream,
+// and the class of each point into `labels` when asked (the draws are the same either way).
 
 import type { RandomStream } from "../../compiler/artifacts/rng.js";
 import type { Args } from "../../compiler/artifacts/pipeline.js";
