@@ -14,6 +14,7 @@ import { Pipeline } from "../runtime/pipeline.js";
 import { linePng } from "../runtime/plots/lines.js";
 import { scatterPng, trajectoryPng } from "../runtime/plots/scatter.js";
 import { RunError } from "../runtime/errors.js";
+import { fileSourceText } from "../compiler/artifacts/data-files.js";
 import { chooseDevice, compileSpec, parseHyper, parseSeed, UsageError, type SelectionFlags } from "./compile-spec.js";
 import type { CliIO } from "./io.js";
 
@@ -116,7 +117,7 @@ function dataLabel(t: ManifestTraining): string {
   const describe = (d: DataSpec): string => {
     switch (d.kind) {
       case "toy":
-        return d.source;
+        return d.source === "file" ? fileSourceText(d.args) : d.source;
       case "mapped":
         return `${describe(d.data)} mapped through ${d.function.label}`;
       case "labeled":
@@ -128,7 +129,7 @@ function dataLabel(t: ManifestTraining): string {
       case "segments":
         return `segments of ${d.n} paths of ${d.sampler.label}`;
       case "tasks":
-        return `${d.data.source} in ${d.count} tasks`;
+        return `${describe(d.data)} in ${d.count} tasks`;
       case "replay":
         return `${describe(d.stream)} with a replay buffer of ${d.buffer}`;
       case "task":

@@ -52,7 +52,7 @@ function readNpyInput(name: string, path: string): GivenInput {
   try {
     return { ...decodeNpy(bytes), text: path, list: false };
   } catch (e) {
-    throw new UsageError(`--input ${name}: \`${path}\`: ${(e as Error).message}`);
+    throw new UsageError(`--input ${name}: \`${path}\` ${(e as Error).message}`);
   }
 }
 

@@ -192,7 +192,7 @@ export function compile(options: CompileOptions): CompileResult {
     manifest = {
       flowc: FLOWC_VERSION,
       spec: options.entry,
-      specHash: createHash("sha256").update(text).digest("hex"),
+      specHash: specHash(text, elaborator.dataFiles),
       seed,
       opset: 17,
       irVersion: 8,
@@ -216,6 +216,18 @@ function withSolverGraphs(g: CompiledGraph): CompiledGraph[] {
   const { start, step, rhs } = splitAdaptive(g.graph, Object.values(g.adaptive.step), g.adaptive.rhs);
   const solver = { model: g.model, fn: g.fn, kind: "solver" as const, ...(g.paramsAs ? { paramsAs: g.paramsAs } : {}), ...(g.training ? { training: g.training } : {}) };
   return [{ ...g, graph: start }, { ...solver, graph: step }, { ...solver, graph: rhs }];
+}
+
+/**
+ * The spec hash: the SHA-256 of the entry file's text and, when its `file(...)` sources read data
+ * files, of their contents' hashes (in the order of their paths; the paths as written are in the
+ * text, so moving a project keeps its hash). A changed data file changes the hash, so trainings
+ * cached under the old one are not reused and a checkpoint of the old data is not resumed.
+ */
+function specHash(text: string, dataFiles: ReadonlyMap<string, string>): string {
+  const hash = createHash("sha256").update(text);
+  if (dataFiles.size) hash.update(`\0data files\0${JSON.stringify([...dataFiles].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, sha]) => sha))}`);
+  return hash.digest("hex");
 }
 
 /** Instantiates each selected model with its default (or overridden) hyper-parameters and builds a graph per function. */

@@ -121,7 +121,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   if (options.resume && checkpointExists(outDir)) {
     const checkpoint = loadCheckpoint(outDir);
     if (checkpoint.meta.specHash !== specHash)
-      throw new RunError(`the checkpoint in ${outDir} was written by a different version of the spec; train into a new directory or drop --resume`);
+      throw new RunError(`the checkpoint in ${outDir} was written by a different version of the spec (its text, or the contents of a data file it reads); train into a new directory or drop --resume`);
     if (checkpoint.meta.training !== training.name) throw new RunError(`the checkpoint in ${outDir} is of training \`${checkpoint.meta.training}\`, not \`${training.name}\``);
     Object.assign(initial, checkpoint.tensors);
     resume = { step: checkpoint.meta.step, rng: checkpoint.meta.rng };

@@ -2,9 +2,11 @@
 // length, a JSON header mapping each tensor name to {dtype, shape, data_offsets} (plus an optional
 // "__metadata__" map of strings), then the raw little-endian tensor bytes. Written by hand: the
 // format is a few lines, and no maintained npm package implements it (the one named `safetensors`
-// is an empty placeholder).
+// is an empty placeholder). The header is parsed by compiler/artifacts/data-files.ts, which also
+// reads users' safetensors data files.
 
 import type { HostTensor } from "./onnx.js";
+import { parseSafetensorsHeader } from "../compiler/artifacts/data-files.js";
 
 const DTYPES = { f32: "F32", i32: "I32", bool: "BOOL" } as const;
 
@@ -40,20 +42,10 @@ export interface DecodedSafetensors {
 }
 
 export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
-  if (bytes.length < 8) throw new Error("not a safetensors file: too short");
-  const headerLength = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  if (8 + headerLength > bytes.length) throw new Error("not a safetensors file: header length exceeds the file");
-  const header = JSON.parse(Buffer.from(bytes.subarray(8, 8 + headerLength)).toString("utf8")) as Record<string, unknown>;
-  const data = bytes.subarray(8 + headerLength);
+  const header = parseSafetensorsHeader(bytes, bytes.length);
   const tensors: Record<string, HostTensor> = {};
-  let metadata: Record<string, string> = {};
-  for (const [name, info] of Object.entries(header)) {
-    if (name === "__metadata__") {
-      metadata = info as Record<string, string>;
-      continue;
-    }
-    const { dtype, shape, data_offsets } = info as { dtype: string; shape: number[]; data_offsets: [number, number] };
-    const slice = data.slice(data_offsets[0], data_offsets[1]); // a copy: aligned and owned
+  for (const [name, { dtype, shape, begin, end }] of Object.entries(header.tensors)) {
+    const slice = bytes.slice(header.dataOffset + begin, header.dataOffset + end); // a copy: aligned and owned
     switch (dtype) {
       case "F32":
         tensors[name] = { dtype: "f32", shape, data: new Float32Array(slice.buffer, slice.byteOffset, slice.byteLength / 4) };
@@ -68,5 +60,5 @@ export function decodeSafetensors(bytes: Uint8Array): DecodedSafetensors {
         throw new Error(`unsupported safetensors dtype ${dtype} for ${name}`);
     }
   }
-  return { tensors, metadata };
+  return { tensors, metadata: { ...header.metadata } };
 }

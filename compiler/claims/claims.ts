@@ -9,7 +9,8 @@
 
 import type * as A from "../../grammar/ast.js";
 import { fail } from "../diagnostics/index.js";
-import { dataDependencies, sampleSetDependencies, samplerDependencies, trainingDependencies, type Claim, type Measure } from "../artifacts/pipeline.js";
+import { dataDependencies, sampleSetDependencies, samplerDependencies, trainingDependencies, type Claim, type Measure, type SampleSet } from "../artifacts/pipeline.js";
+import { fileSourceOf, heldOutRows } from "../artifacts/data-files.js";
 import type { Elaborator, Frame } from "../elaborate/elaborator.js";
 import { describe } from "../elaborate/values.js";
 import type { LoadedFile } from "../sema/loader.js";
@@ -50,7 +51,19 @@ function elaborateClaim(el: Elaborator, decl: A.ExpectDecl, file: LoadedFile, tr
     return v.value;
   };
   const samples = positiveInt("samples", 1000);
+  const fastSamples = positiveInt("fast_samples", Math.min(samples, 500));
   const cmp = statement as Extract<typeof statement, { kind: "comparison" }>;
+  // A sample set of a data file draws distinct rows; more points than its rows would repeat some,
+  // which biases a distance to it (a repeated point weighs twice), so the claim must ask for fewer.
+  for (const set of [...metricSets(cmp.measured), ...metricSets(cmp.threshold)]) {
+    const rows = fileRows(set);
+    for (const [key, n] of [["samples", samples], ["fast_samples", fastSamples]] as const) {
+      if (rows === undefined || n <= rows) continue;
+      fail("E0708", entries.get(key)?.value.span ?? decl.title.span, `the claim draws ${n} points (\`${key}\`${entries.has(key) ? "" : ", by default"}) of \`${set.label}\`, which has ${rows} rows: its sample set would repeat rows`, {
+        help: `measure at most ${rows} points (\`${key}: ${rows}\`), or hold out more rows of the file`,
+      });
+    }
+  }
   return {
     title: decl.title.value,
     where: `${decl.span.file}:${decl.span.line}`,
@@ -59,25 +72,46 @@ function elaborateClaim(el: Elaborator, decl: A.ExpectDecl, file: LoadedFile, tr
     threshold: cmp.threshold,
     text: file.text.slice(that.value.span.start, that.value.span.end).replace(/\s+/g, " "),
     samples,
-    fastSamples: positiveInt("fast_samples", Math.min(samples, 500)),
+    fastSamples,
     seed: positiveInt("seed", 0),
     trainings: trainingOrder([...measureTrainings(cmp.measured), ...measureTrainings(cmp.threshold)], trainings),
   };
 }
 
-function measureTrainings(m: Measure): string[] {
+/** The metrics and function values a measure combines. */
+function measureLeaves(m: Measure): Extract<Measure, { kind: "metric" | "value" }>[] {
   switch (m.kind) {
     case "number":
       return [];
     case "binary":
-      return [...measureTrainings(m.left), ...measureTrainings(m.right)];
+      return [...measureLeaves(m.left), ...measureLeaves(m.right)];
     case "call":
-      return m.args.flatMap(measureTrainings);
-    case "metric":
-      return m.args.flatMap(sampleSetDependencies);
-    case "value":
-      return [...samplerDependencies(m.function), ...(m.data ? dataDependencies(m.data) : [])];
+      return m.args.flatMap(measureLeaves);
+    default:
+      return [m];
   }
+}
+
+/** The sample sets of data the metrics of a measure compare (a mapped set's inner one included). */
+function metricSets(m: Measure): Extract<SampleSet, { kind: "data" }>[] {
+  const inner = (s: SampleSet): Extract<SampleSet, { kind: "data" }>[] => (s.kind === "data" ? [s] : s.kind === "mapped" ? inner(s.of) : []);
+  return measureLeaves(m).flatMap((leaf) => (leaf.kind === "metric" ? leaf.args.flatMap(inner) : []));
+}
+
+/** The rows a data file's sample set draws from (those of its split), if it is one. */
+function fileRows(set: Extract<SampleSet, { kind: "data" }>): number | undefined {
+  let data = set.data;
+  while (data.kind === "mapped") data = data.data;
+  if (data.kind !== "toy" || data.source !== "file") return undefined;
+  const file = fileSourceOf(data.args);
+  const test = heldOutRows(file.rows, file.holdout);
+  return file.split === "test" ? test : file.split === "train" ? file.rows - test : file.rows;
+}
+
+function measureTrainings(m: Measure): string[] {
+  return measureLeaves(m).flatMap((leaf) =>
+    leaf.kind === "metric" ? leaf.args.flatMap(sampleSetDependencies) : [...samplerDependencies(leaf.function), ...(leaf.data ? dataDependencies(leaf.data) : [])],
+  );
 }
 
 /** The named trainings and everything they depend on, each after its dependencies. */

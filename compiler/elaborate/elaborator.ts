@@ -3,6 +3,7 @@
 // shape rule as it is emitted. Functions are inlined at their call sites, so every call is
 // checked with the concrete hyper-parameters and symbolic sizes it is called with.
 
+import { dirname, resolve as resolvePath } from "node:path";
 import type * as A from "../../grammar/ast.js";
 import { atStandardLibraryUse, CompileError, diagnostic, fail, inStandardLibrary, type RelatedNote } from "../diagnostics/index.js";
 import type { Span } from "../source.js";
@@ -80,6 +81,18 @@ export class Elaborator implements TensorCtx {
     private readonly program: ProgramScopes,
     private readonly options: ElaborateOptions,
   ) {}
+
+  /**
+   * The data files that `file(...)` sources read, by absolute path, with the SHA-256 of their
+   * bytes: the spec hash includes them (compiler/compile.ts), so a changed file is trained anew.
+   */
+  readonly dataFiles = new Map<string, string>();
+
+  /** The directory of the source file a span lies in: a spec's paths are relative to it. */
+  directoryOf(span: Span): string {
+    for (const file of this.program.scopes.keys()) if (file.path === span.file) return dirname(file.absPath);
+    return dirname(resolvePath(span.file));
+  }
 
   // ------------------------------------------------------------------ TensorCtx
 

@@ -7,9 +7,9 @@
 //
 // The `mnist(split, limit)` source draws images of one split as points of 784 features, pixels
 // scaled to [0, 1] in row-major order, each with its digit as its class. Each draw of n points
-// takes n distinct images uniformly at random (Floyd's algorithm) from the split's first `limit`
-// images, so a batch never repeats an image; only a draw larger than the pool takes images with
-// replacement.
+// takes n distinct images uniformly at random (runtime/data/rows.ts) from the split's first
+// `limit` images, so a batch never repeats an image; only a draw larger than the pool takes images
+// with replacement.
 
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -17,6 +17,7 @@ import { dirname, join } from "node:path";
 import type { RandomStream } from "../../compiler/artifacts/rng.js";
 import type { Args } from "../../compiler/artifacts/pipeline.js";
 import { RunError } from "../errors.js";
+import { drawRows } from "./rows.js";
 
 export const MNIST_SIDE = 28;
 export const MNIST_FEATURES = MNIST_SIDE * MNIST_SIDE;
@@ -90,27 +91,11 @@ export function mnistPool(args: Args): { split: MnistSplit; size: number } {
 export function drawMnist(stream: RandomStream, n: number, args: Args, labels?: Int32Array, out: Float32Array = new Float32Array(n * MNIST_FEATURES)): Float32Array {
   const { split, size } = mnistPool(args);
   const images = mnistImages(split);
-  const picks = n <= size ? distinctIndices(stream, n, size) : Array.from({ length: n }, () => Math.min(size - 1, Math.floor(stream.uniform() * size)));
+  const picks = drawRows(stream, n, size);
   picks.forEach((k, i) => {
     const row = images.pixels.subarray(k * MNIST_FEATURES, (k + 1) * MNIST_FEATURES);
     for (let j = 0; j < MNIST_FEATURES; j++) out[i * MNIST_FEATURES + j] = row[j]! / 255;
     if (labels) labels[i] = images.labels[k]!;
   });
   return out;
-}
-
-/**
- * n distinct integers of [0, size), uniformly: Floyd's algorithm (Bentley & Floyd, "Programming
- * Pearls: A Sample of Brilliance", CACM 1987), in the order drawn.
- */
-export function distinctIndices(stream: RandomStream, n: number, size: number): number[] {
-  const chosen = new Set<number>();
-  const order: number[] = [];
-  for (let j = size - n; j < size; j++) {
-    const t = Math.min(j, Math.floor(stream.uniform() * (j + 1)));
-    const pick = chosen.has(t) ? j : t;
-    chosen.add(pick);
-    order.push(pick);
-  }
-  return order;
 }

@@ -143,7 +143,7 @@ describe("flowc sample --input", () => {
       [["--sampler", "euler_on", "--input", `grid=${bools}`], "error: --input grid gives an array of booleans of shape [2], but the sampler `rf.euler_on` declares `grid: f32[T]`: give numbers\n"],
       [["--sampler", "shifted", "--input", "grid=0,1", "--input", `shift=${shift3}`], "error: --input shift gives an array of floats of shape [3, 2], but the sampler `rf.shifted` declares `shift: f32[N, 2]`, and N = 4 from -n: give an array of shape [4, 2]\n"],
       [["--sampler", "shifted", "--input", "grid=0,1", "--input", `shift=${shift4x3}`], "error: --input shift gives an array of floats of shape [4, 3], but the sampler `rf.shifted` declares `shift: f32[N, 2]`: give an array of shape [4, 2]\n"],
-      [["--sampler", "euler_on", "--input", `grid=${join(dir, "garbage.npy")}`], "garbage.npy`: not a .npy file"],
+      [["--sampler", "euler_on", "--input", `grid=${join(dir, "garbage.npy")}`], "garbage.npy` is not a .npy file"],
     ];
     for (const [args, message] of errors) {
       const r = await sample("never.npy", ...args);

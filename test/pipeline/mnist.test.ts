@@ -7,7 +7,8 @@
 import { describe, expect, it } from "vitest";
 import { RandomStream } from "../../compiler/artifacts/rng.js";
 import { batchSource } from "../../runtime/data/batches.js";
-import { distinctIndices, drawMnist, MNIST_FEATURES, mnistImages } from "../../runtime/data/mnist.js";
+import { drawMnist, MNIST_FEATURES, mnistImages } from "../../runtime/data/mnist.js";
+import { distinctIndices } from "../../runtime/data/rows.js";
 import { compileOk } from "../compiled.js";
 
 const noPairs = () => {
