@@ -1,0 +1,145 @@
+// `assert cond, "message"`: a compile-time check of hyper-parameters and sizes (docs/language.md,
+// Assertions). A false condition is E0309, shown with the compile-time values of the names it
+// reads (`d = 10, heads = 3`); a condition that is not a compile-time bool is E0310. Inside the
+// standard library the elaborator's `atStandardLibraryUse` adds the note at the user's line.
+
+import type * as A from "../../grammar/ast.js";
+import { CompileError, fail, inStandardLibrary, type RelatedNote } from "../diagnostics/index.js";
+import type { Span } from "../source.js";
+import { dimToString } from "../ir/dims.js";
+import { typeToString } from "../ir/types.js";
+import type { Env } from "./env.js";
+import { describe, type Value } from "./values.js";
+
+/** Where a module-level assert is checked: the instantiation of its module, to point at. */
+export interface AssertSite {
+  readonly span: Span;
+  /** The module's name. */
+  readonly what: string;
+}
+
+/**
+ * Checks `s`. `evaluate` computes an expression in the assert's scope (`env`); `text` is its
+ * file's source; `site`, for an assert in a module body, is the instantiation being checked.
+ */
+export function checkAssertion(s: A.AssertStmt, env: Env, text: string, evaluate: (e: A.Expr) => Value, site?: AssertSite): void {
+  const condText = sourceText(s.cond.span, text);
+  let cond: Value;
+  try {
+    cond = evaluate(s.cond);
+  } catch (e) {
+    // E0302: the condition reads a tensor (a parameter, a run-time hyper-parameter) or computes one
+    // where only compile-time values exist (a module body).
+    if (e instanceof CompileError && e.diagnostic.code === "E0302")
+      notCompileTime(s, condText, `it needs a tensor: ${e.diagnostic.message}`, [{ message: "this is not a compile-time value", span: e.diagnostic.span }], env);
+    throw e;
+  }
+  if (cond.kind !== "bool") {
+    if (cond.kind === "tensor") notCompileTime(s, condText, `it is ${describe(cond)}, whose value is only known when the graph runs`, [], env);
+    const parenthesized = s.cond.kind === "Tuple" && s.cond.elements.length === 2 && s.cond.elements[1]!.kind === "String";
+    fail("E0310", s.cond.span, `the condition of \`assert\` must be a compile-time bool, found ${describe(cond)}`, {
+      help: parenthesized ? 'write `assert cond, "message"` without parentheses: in parentheses the two make a tuple' : "write a comparison of compile-time values, e.g. `assert heads > 0`",
+    });
+  }
+  if (cond.value) return;
+  const values = namedValues(s.cond, env);
+  const notes: RelatedNote[] = [{ message: `\`${condText}\` is false${values.length > 0 ? ` for ${values.join(", ")}` : ""}` }];
+  // Inside std/ the note at the user's line is added by the elaborator (atStandardLibraryUse).
+  if (site && !inStandardLibrary(s.span)) notes.push({ message: `in this instantiation of \`${site.what}\``, span: site.span });
+  fail("E0309", s.cond.span, s.message ? s.message.value : `assertion failed: \`${condText}\``, {
+    notes,
+    help: s.message ? undefined : 'change the values the condition reads; an assert can say what it requires with a message: `assert cond, "..."`',
+  });
+}
+
+function notCompileTime(s: A.AssertStmt, condText: string, why: string, notes: RelatedNote[], env: Env): never {
+  const runtimeSizes = collectNames(s.cond).filter((n) => env.lookup(n)?.kind === "dim");
+  const help =
+    runtimeSizes.length > 0
+      ? `${runtimeSizes.map((n) => `\`${n}\``).join(", ")} ${runtimeSizes.length === 1 ? "is a size" : "are sizes"} known only when the graph runs; assert on hyper-parameters and sizes fixed at compile time`
+      : "an assert is checked when compiling: it can read hyper-parameters, compile-time lets and sizes fixed at compile time, not tensor values";
+  return fail("E0310", s.cond.span, `the condition of \`assert\` must be known at compile time, and \`${condText}\` is not: ${why}`, { notes, help });
+}
+
+/** The source text of a span, on one line. */
+function sourceText(span: Span, text: string): string {
+  return text.slice(span.start, span.end).replace(/\s*\n\s*/g, " ");
+}
+
+/** `name = value` for each name the condition reads whose value is worth showing, in order. */
+function namedValues(cond: A.Expr, env: Env): string[] {
+  const out: string[] = [];
+  for (const name of collectNames(cond)) {
+    const v = env.lookup(name);
+    const shown = v && shownValue(v);
+    if (shown !== undefined) out.push(`${name} = ${shown}`);
+  }
+  return out;
+}
+
+function shownValue(v: Value): string | undefined {
+  switch (v.kind) {
+    case "int":
+    case "float":
+    case "bool":
+      return String(v.value);
+    case "str":
+      return JSON.stringify(v.value);
+    case "none":
+      return "None";
+    case "dim":
+      return dimToString(v.dim);
+    case "tensor":
+      return typeToString(v.type);
+    case "list":
+    case "tuple": {
+      const items = v.items.map(shownValue);
+      if (items.some((x) => x === undefined)) return undefined;
+      return v.kind === "list" ? `[${items.join(", ")}]` : `(${items.join(", ")}${items.length === 1 ? "," : ""})`;
+    }
+    default:
+      return undefined; // functions, modules, namespaces: their names say enough
+  }
+}
+
+/** The distinct names an expression reads, in order of appearance (not the parameters of its lambdas). */
+function collectNames(e: A.Expr): string[] {
+  const seen = new Set<string>();
+  const walk = (x: A.Expr): void => {
+    switch (x.kind) {
+      case "Name":
+        seen.add(x.name);
+        return;
+      case "Unary":
+        return walk(x.operand);
+      case "Binary":
+        walk(x.left);
+        return walk(x.right);
+      case "Call":
+        walk(x.callee);
+        return x.args.forEach((a) => walk(a.value));
+      case "Index":
+        walk(x.target);
+        for (const i of x.indices) {
+          if (i.kind === "IndexExpr") walk(i.value);
+          if (i.kind === "Slice") [i.start, i.stop, i.step].forEach((y) => y && walk(y));
+        }
+        return;
+      case "Member":
+        return walk(x.target);
+      case "Tuple":
+      case "List":
+        return x.elements.forEach(walk);
+      case "If":
+        walk(x.cond);
+        walk(x.then);
+        return walk(x.else);
+      case "Block":
+        return walk(x.result);
+      default:
+        return; // literals; comprehensions and lambdas bind names of their own
+    }
+  };
+  walk(e);
+  return [...seen];
+}
