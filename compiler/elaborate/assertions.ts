@@ -29,20 +29,21 @@ export function checkAssertion(s: A.AssertStmt, env: Env, text: string, evaluate
     cond = evaluate(s.cond);
   } catch (e) {
     // E0302: the condition reads a tensor (a parameter, a run-time hyper-parameter) or computes one
-    // where only compile-time values exist (a module body).
+    // where only compile-time values exist (a module body), or compares run-time sizes.
     if (e instanceof CompileError && e.diagnostic.code === "E0302")
-      notCompileTime(s, condText, `it needs a tensor: ${e.diagnostic.message}`, [{ message: "this is not a compile-time value", span: e.diagnostic.span }], env);
+      notCompileTime(s, condText, "reads a value known only when the graph runs", env, [{ message: e.diagnostic.message, span: e.diagnostic.span }]);
     throw e;
   }
   if (cond.kind !== "bool") {
-    if (cond.kind === "tensor") notCompileTime(s, condText, `it is ${describe(cond)}, whose value is only known when the graph runs`, [], env);
+    if (cond.kind === "tensor") notCompileTime(s, condText, `is ${describe(cond)}`, env);
     const parenthesized = s.cond.kind === "Tuple" && s.cond.elements.length === 2 && s.cond.elements[1]!.kind === "String";
-    fail("E0310", s.cond.span, `the condition of \`assert\` must be a compile-time bool, found ${describe(cond)}`, {
+    fail("E0310", s.cond.span, `\`assert\` needs a bool condition, and \`${condText}\` is ${describe(cond)}`, {
       help: parenthesized ? 'write `assert cond, "message"` without parentheses: in parentheses the two make a tuple' : "write a comparison of compile-time values, e.g. `assert heads > 0`",
     });
   }
   if (cond.value) return;
-  const values = namedValues(s.cond, env);
+  // `assert causal`: the name's value is what the message already says.
+  const values = s.cond.kind === "Name" ? [] : namedValues(s.cond, env);
   const notes: RelatedNote[] = [{ message: `\`${condText}\` is false${values.length > 0 ? ` for ${values.join(", ")}` : ""}` }];
   // Inside std/ the note at the user's line is added by the elaborator (atStandardLibraryUse).
   if (site && !inStandardLibrary(s.span)) notes.push({ message: `in this instantiation of \`${site.what}\``, span: site.span });
@@ -52,13 +53,18 @@ export function checkAssertion(s: A.AssertStmt, env: Env, text: string, evaluate
   });
 }
 
-function notCompileTime(s: A.AssertStmt, condText: string, why: string, notes: RelatedNote[], env: Env): never {
-  const runtimeSizes = collectNames(s.cond).filter((n) => env.lookup(n)?.kind === "dim");
+function notCompileTime(s: A.AssertStmt, condText: string, what: string, env: Env, notes: RelatedNote[] = []): never {
+  const sizes = collectNames(s.cond).filter((n) => env.lookup(n)?.kind === "dim");
+  const named = sizes.map((n) => `\`${n}\``).join(", ");
+  const message =
+    sizes.length > 0
+      ? `\`assert\` needs a condition known at compile time, and \`${condText}\` depends on the size${sizes.length > 1 ? "s" : ""} ${named}, known only when the graph runs`
+      : `\`assert\` needs a condition known at compile time, and \`${condText}\` ${what}`;
   const help =
-    runtimeSizes.length > 0
-      ? `${runtimeSizes.map((n) => `\`${n}\``).join(", ")} ${runtimeSizes.length === 1 ? "is a size" : "are sizes"} known only when the graph runs; assert on hyper-parameters and sizes fixed at compile time`
-      : "an assert is checked when compiling: it can read hyper-parameters, compile-time lets and sizes fixed at compile time, not tensor values";
-  return fail("E0310", s.cond.span, `the condition of \`assert\` must be known at compile time, and \`${condText}\` is not: ${why}`, { notes, help });
+    sizes.length > 0
+      ? `assert on hyper-parameters and sizes fixed at compile time; ${named} can change from one run of the graph to the next`
+      : "an assert can read hyper-parameters, compile-time `let`s and sizes fixed at compile time (`x.rank`, numbers in `x.shape`), not the values of tensors";
+  return fail("E0310", s.cond.span, message, { notes: sizes.length > 0 ? [] : notes, help });
 }
 
 /** The source text of a span, on one line. */
@@ -80,9 +86,11 @@ function namedValues(cond: A.Expr, env: Env): string[] {
 function shownValue(v: Value): string | undefined {
   switch (v.kind) {
     case "int":
-    case "float":
     case "bool":
       return String(v.value);
+    case "float":
+      // Written as a float, as in the source: `beta1 = 1.0`, not `1`.
+      return Number.isInteger(v.value) ? v.value.toFixed(1) : String(v.value);
     case "str":
       return JSON.stringify(v.value);
     case "none":

@@ -611,7 +611,8 @@ export class Elaborator implements TensorCtx {
       if (at >= 0) args.splice(at, 1);
       args.push({ name, value, span: e.span });
     }
-    return this.instantiate(callee.decl, callee.file, args, path, e.span);
+    // An optimizer of the standard library (`adam(beta1: 1.0)`): an error inside it points at this use.
+    return atStandardLibraryUse(e.span, callee.decl.name.name, () => this.instantiate(callee.decl, callee.file, args, path, e.span));
   }
 
   /** Instantiates a module or model with hyper-parameter arguments. */
