@@ -110,43 +110,17 @@ function shownValue(v: Value): string | undefined {
   }
 }
 
-/** The distinct names an expression reads, in order of appearance (not the parameters of its lambdas). */
+/** The distinct names an expression reads, in order of appearance (not those bound inside it). */
 function collectNames(e: A.Expr): string[] {
   const seen = new Set<string>();
-  const walk = (x: A.Expr): void => {
-    switch (x.kind) {
-      case "Name":
-        seen.add(x.name);
-        return;
-      case "Unary":
-        return walk(x.operand);
-      case "Binary":
-        walk(x.left);
-        return walk(x.right);
-      case "Call":
-        walk(x.callee);
-        return x.args.forEach((a) => walk(a.value));
-      case "Index":
-        walk(x.target);
-        for (const i of x.indices) {
-          if (i.kind === "IndexExpr") walk(i.value);
-          if (i.kind === "Slice") [i.start, i.stop, i.step].forEach((y) => y && walk(y));
-        }
-        return;
-      case "Member":
-        return walk(x.target);
-      case "Tuple":
-      case "List":
-        return x.elements.forEach(walk);
-      case "If":
-        walk(x.cond);
-        walk(x.then);
-        return walk(x.else);
-      case "Block":
-        return walk(x.result);
-      default:
-        return; // literals; comprehensions and lambdas bind names of their own
-    }
+  const walk = (x: unknown): void => {
+    if (Array.isArray(x)) return x.forEach(walk);
+    if (typeof x !== "object" || x === null) return;
+    const kind = (x as { kind?: string }).kind;
+    if (kind === "Name") seen.add((x as A.NameExpr).name);
+    // Lambdas, comprehensions and blocks bind names of their own: not inputs of the condition.
+    if (kind === "Lambda" || kind === "ListComprehension" || kind === "Block") return;
+    for (const [key, value] of Object.entries(x)) if (key !== "span" && key !== "opSpan") walk(value);
   };
   walk(e);
   return [...seen];
