@@ -110,7 +110,7 @@ export interface ModelDecl extends NodeBase {
   readonly items: readonly ModuleItem[];
 }
 
-export type ModuleItem = ParamDecl | SubmoduleDecl | FnDecl | LossDecl | SamplerDecl | LetItem | IfItem;
+export type ModuleItem = ParamDecl | SubmoduleDecl | FnDecl | LossDecl | SamplerDecl | LetItem | IfItem | AssertStmt;
 
 /** `param w: f32[in, out] ~ uniform(-k, k)` or `param b: f32[out] = 0`; `state` for non-learnable. */
 export interface ParamDecl extends NodeBase {
@@ -354,7 +354,7 @@ export interface Block extends NodeBase {
   readonly result: Expr;
 }
 
-export type Statement = LetStmt | DrawStmt | SetStmt;
+export type Statement = LetStmt | DrawStmt | SetStmt | AssertStmt;
 
 /** `let y = e`, `let (a, b) = e`, `let y: f32[B, d] = e` */
 export interface LetStmt extends NodeBase {
@@ -378,6 +378,17 @@ export interface SetStmt extends NodeBase {
   readonly kind: "Set";
   readonly target: Ident;
   readonly value: Expr;
+}
+
+/**
+ * `assert d % heads == 0, "d must be a multiple of heads"`: a compile-time check, checked when the
+ * module is instantiated (as a module item) or the block is evaluated (as a statement). The same
+ * node is a module item and a statement.
+ */
+export interface AssertStmt extends NodeBase {
+  readonly kind: "Assert";
+  readonly cond: Expr;
+  readonly message?: StringLit;
 }
 
 /** `if cond { a } else { b }` on a compile-time condition; `else if` chains nest in `else`. */

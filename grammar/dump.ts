@@ -98,6 +98,9 @@ function topItem(w: Writer, d: number, item: A.TopItem | A.ModuleItem): void {
         for (const i of item.else) topItem(w, d + 2, i);
       }
       return;
+    case "Assert":
+      statement(w, d, item);
+      return;
     case "LossDecl":
       w.line(d, `LossDecl${item.name ? ` ${item.name.name}` : ""}${at(item.span)}`);
       params(w, d + 1, item.params);
@@ -273,6 +276,10 @@ function statement(w: Writer, d: number, s: A.Statement): void {
     case "Set":
       w.line(d, `Set ${s.target.name}${at(s.span)}`);
       expr(w, d + 1, s.value);
+      return;
+    case "Assert":
+      w.line(d, `Assert${s.message ? ` ${JSON.stringify(s.message.value)}` : ""}${at(s.span)}`);
+      expr(w, d + 1, s.cond, "cond");
       return;
   }
 }

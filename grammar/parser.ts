@@ -335,6 +335,7 @@ class FlowParser extends CstParser {
       { ALT: () => this.SUBRULE(this.submoduleDecl) },
       { ALT: () => this.SUBRULE(this.letItem) },
       { ALT: () => this.SUBRULE(this.ifItem) },
+      { ALT: () => this.SUBRULE(this.assertStatement) },
       { ALT: () => this.SUBRULE(this.fnDecl) },
       { ALT: () => this.SUBRULE(this.lossDecl) },
       { ALT: () => this.SUBRULE(this.samplerDecl) },
@@ -490,6 +491,7 @@ class FlowParser extends CstParser {
       { ALT: () => this.SUBRULE(this.letStatement) },
       { ALT: () => this.SUBRULE(this.drawStatement) },
       { ALT: () => this.SUBRULE(this.setStatement) },
+      { ALT: () => this.SUBRULE(this.assertStatement) },
     ]);
   });
 
@@ -515,6 +517,19 @@ class FlowParser extends CstParser {
     this.CONSUME(T.Ident);
     this.CONSUME(T.Equals);
     this.statementValue();
+  });
+
+  /**
+   * `assert cond` or `assert cond, "message"`: a compile-time check, both a statement of a block and
+   * an item of a module body. The message is a string literal.
+   */
+  private assertStatement = this.RULE("assertStatement", () => {
+    this.CONSUME(T.Assert);
+    this.statementValue();
+    this.OPTION(() => {
+      this.CONSUME(T.Comma);
+      this.CONSUME(T.StringLit, { LABEL: "message" });
+    });
   });
 
   /** The expression of a statement, where rule 2 applies. */

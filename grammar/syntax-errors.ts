@@ -314,6 +314,11 @@ const misplacedDeclaration: Recognizer = (s) => {
       });
     }
     if (is(found, T.Set) || isDraw) return statementOutsideFunction(s, isDraw);
+    if (is(found, T.Assert)) {
+      return diagnostic("E0107", s.foundSpan, "`assert` belongs in a module or model body, or in a function, `loss` or `sampler` body", {
+        help: "put it beside the values it checks, e.g. in the body of the module whose hyper-parameters it reads",
+      });
+    }
     return undefined;
   }
   if (where === "moduleBody") {
@@ -428,6 +433,31 @@ const specificMistakes: Recognizer = (s) => {
   return undefined;
 };
 
+/** `assert cond "message"` (no comma) and `assert cond, message` (not a string). */
+const assertMessage: Recognizer = (s) => {
+  const help = 'write `assert cond, "message"`, e.g. `assert d % heads == 0, "d must be a multiple of heads"`';
+  if (innermostRule(s) === "assertStatement" && expects(s, T.StringLit)) {
+    return diagnostic("E0101", s.foundSpan, `the message of \`assert\` must be a string in double quotes, found ${describeToken(s.found)}`, {
+      help: `${help}; when the assert fails, the values of the names in its condition are shown beside the message`,
+    });
+  }
+  // The string may be the failing token, or (in a block) the block's result, with the error after it.
+  const tokens = [...s.before, s.found];
+  let assertAt = -1;
+  for (let i = s.before.length - 1; i >= 0 && assertAt < 0; i--) if (is(s.before[i], T.Assert)) assertAt = i;
+  if (assertAt < 0) return undefined;
+  const depth = openBrackets(tokens.slice(0, assertAt)).length;
+  for (let i = assertAt + 2; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (t.startLine !== tokens[assertAt]!.startLine) return undefined;
+    if (!is(t, T.StringLit) || openBrackets(tokens.slice(0, i)).length !== depth) continue;
+    const previous = tokens[i - 1]!;
+    const endsExpression = is(previous, T.Ident) || is(previous, T.NumberLit) || is(previous, T.StringLit) || is(previous, T.True) || is(previous, T.False) || T.CLOSERS.has(previous.tokenType);
+    if (endsExpression) return diagnostic("E0101", s.spans.token(t), "expected `,` between the condition of `assert` and its message", { help });
+  }
+  return undefined;
+};
+
 const missingExpression: Recognizer = (s) => {
   if (!expectsExpression(s)) return undefined;
   const after = s.previous && !isEof(s.previous) ? ` after \`${s.previous.image}\`` : "";
@@ -439,6 +469,7 @@ const RECOGNIZERS: readonly Recognizer[] = [
   unclosedAtEndOfFile,
   strayOrMismatchedCloser,
   specificMistakes,
+  assertMessage,
   equalsInExpression,
   blockWithoutResult,
   misplacedDeclaration,

@@ -207,6 +207,8 @@ class AstBuilder {
         return { kind: "LetItem", name: this.ident(token(n, "Ident")), value: this.expr(node(n, "expression")), span };
       case "ifItem":
         return this.ifItem(n);
+      case "assertStatement":
+        return this.assertStatement(n);
       case "fnDecl":
         return this.fnDecl(n);
       case "lossDecl":
@@ -357,9 +359,16 @@ class AstBuilder {
         return { kind: "Draw", name: this.ident(token(n, "Ident")), distribution: this.expr(node(n, "expression")), span };
       case "setStatement":
         return { kind: "Set", target: this.ident(token(n, "Ident")), value: this.expr(node(n, "expression")), span };
+      case "assertStatement":
+        return this.assertStatement(n);
       default:
         throw new Error(`internal: unknown statement rule '${n.name}'`);
     }
+  }
+
+  private assertStatement(n: CstNode): A.AssertStmt {
+    const message = optToken(n, "message");
+    return { kind: "Assert", cond: this.expr(node(n, "expression")), message: message && this.stringLit(message), span: this.spans.node(n) };
   }
 
   private pattern(n: CstNode): A.Pattern {

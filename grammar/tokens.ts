@@ -176,6 +176,7 @@ export const If = keyword("if");
 export const Else = keyword("else");
 export const For = keyword("for");
 export const Set = keyword("set");
+export const Assert = keyword("assert");
 export const True = keyword("true");
 export const False = keyword("false");
 export const And = keyword("and", [BinaryOp]);
@@ -240,6 +241,7 @@ export const allTokens: TokenType[] = [
   Caret,
   // keywords before Ident
   Use,
+  Assert, // before its prefix `as`
   As,
   Let,
   Fn,

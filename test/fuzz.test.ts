@@ -51,6 +51,7 @@ const { expr } = fc.letrec<{ expr: string }>((tie) => ({
     fc.tuple(tie("expr"), fc.constantFrom("[:, None]", "[0]", "[..., 1:]", "[::2]", ".shape", ".w")).map(([a, s]) => `${a}${s}`),
     fc.array(tie("expr"), { maxLength: 3 }).map((xs) => `[${xs.join(", ")}]`),
     fc.tuple(tie("expr"), tie("expr")).map(([a, b]) => `{ let z = ${a}; z + ${b} }`),
+    fc.tuple(tie("expr"), tie("expr")).map(([a, b]) => `{ assert ${a}; ${b} }`),
     fc.tuple(tie("expr"), tie("expr"), tie("expr")).map(([c, a, b]) => `if ${c} { ${a} } else { ${b} }`),
     fc.tuple(names, tie("expr")).map(([n, b]) => `fn (${n}) => ${b}`),
   ),
@@ -64,6 +65,7 @@ const moduleItem = fc.oneof(
   fc.tuple(names, expr).map(([n, e]) => `${n} = ${e}`),
   fnDecl,
   fc.tuple(names, expr).map(([n, e]) => `let ${n} = ${e}`),
+  fc.tuple(expr, fc.boolean()).map(([e, message]) => `assert ${e}${message ? ', "a precondition"' : ""}`),
 );
 const topItem = fc.oneof(
   fc.constantFrom("use std.nn.MLP", "use std.nn.{Linear, LayerNorm}", "use std.nope", 'use "./missing.flow" as m', "use std.nn"),

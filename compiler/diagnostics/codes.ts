@@ -41,6 +41,8 @@ export const DIAGNOSTIC_CODES = {
   E0306: "value not in enumeration",
   E0307: "not callable",
   E0308: "division by zero at compile time",
+  E0309: "assertion failed",
+  E0310: "assertion condition is not a compile-time bool",
   // --- shapes ---
   E0400: "shapes do not broadcast",
   E0401: "shape does not match declared type",

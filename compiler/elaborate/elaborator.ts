@@ -18,6 +18,7 @@ import { shapeToString, typesEqual, typeToString, type TensorType } from "../ir/
 import type { LoadedFile } from "../sema/loader.js";
 import { suggestion, type FileScope, type TopBinding } from "../sema/scope.js";
 import { declaredMemberNames } from "../sema/members.js";
+import { checkAssertion, type AssertSite } from "./assertions.js";
 import { BUILTINS, type EvaluatedArg } from "./builtins.js";
 import { customVjpAttribute, declareCustomVjp } from "./custom-vjp.js";
 import { checkSolveResult, type AdaptiveSolve, type SolveContext } from "./adaptive.js";
@@ -401,6 +402,9 @@ export class Elaborator implements TensorCtx {
         case "Set":
           this.setState(s, inner);
           break;
+        case "Assert":
+          checkAssertion(s, env, frame.file.text, (x) => this.expr(x, inner));
+          break;
       }
     }
     return this.expr(b.result, inner);
@@ -625,7 +629,8 @@ export class Elaborator implements TensorCtx {
       if (at >= 0) args.splice(at, 1);
       args.push({ name, value, span: e.span });
     }
-    return this.instantiate(callee.decl, callee.file, args, path, e.span);
+    // An optimizer of the standard library (`adam(beta1: 1.0)`): an error inside it points at this use.
+    return atStandardLibraryUse(e.span, callee.decl.name.name, () => this.instantiate(callee.decl, callee.file, args, path, e.span));
   }
 
   /** Instantiates a module or model with hyper-parameter arguments. */
@@ -650,7 +655,7 @@ export class Elaborator implements TensorCtx {
     const saved = this.builder;
     this.builder = undefined; // module bodies are compile-time
     try {
-      this.moduleItems(decl.items, inst);
+      this.moduleItems(decl.items, inst, { span, what: decl.name.name });
     } finally {
       this.builder = saved;
     }
@@ -669,7 +674,7 @@ export class Elaborator implements TensorCtx {
     return { kind: "hyper", name: path ? `${path}.${p.name.name}` : p.name.name, type: { dtype: t.dtype, shape: [] }, default: v.value };
   }
 
-  private moduleItems(items: readonly A.ModuleItem[], inst: ModuleInstance): void {
+  private moduleItems(items: readonly A.ModuleItem[], inst: ModuleInstance, site: AssertSite): void {
     const frame: Frame = { env: inst.env, file: inst.file, self: inst };
     for (const item of items) {
       switch (item.kind) {
@@ -702,9 +707,12 @@ export class Elaborator implements TensorCtx {
         case "IfItem": {
           const cond = this.expr(item.cond, frame);
           if (cond.kind !== "bool") fail("E0305", item.cond.span, `\`if\` in a module body needs a compile-time bool, found ${describe(cond)}`);
-          this.moduleItems(cond.value ? item.then : (item.else ?? []), inst);
+          this.moduleItems(cond.value ? item.then : (item.else ?? []), inst, site);
           break;
         }
+        case "Assert":
+          checkAssertion(item, inst.env, inst.file.text, (x) => this.expr(x, frame), site);
+          break;
       }
     }
   }

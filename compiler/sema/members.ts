@@ -18,6 +18,8 @@ export function declaredMemberNames(items: readonly A.ModuleItem[]): string[] {
       case "LossDecl":
         if (item.name) names.push(item.name.name);
         break;
+      case "Assert":
+        break;
       default:
         names.push(item.name.name);
     }

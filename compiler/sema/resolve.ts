@@ -90,6 +90,9 @@ export function resolveNames(file: LoadedFile, fileScope: FileScope, prelude: Fi
         case "LetItem":
           expr(item.value);
           break;
+        case "Assert":
+          expr(item.cond);
+          break;
         case "IfItem":
           expr(item.cond);
           moduleItems(item.then);
@@ -150,6 +153,8 @@ export function resolveNames(file: LoadedFile, fileScope: FileScope, prelude: Fi
           } else if (s.kind === "Draw") {
             expr(s.distribution);
             scopes.bind(s.name.name);
+          } else if (s.kind === "Assert") {
+            expr(s.cond);
           } else {
             expr(s.value);
             use(s.target.name, s.target.span);

@@ -13,7 +13,7 @@ const ATTACHABLE = new Set([
   "Number", "String", "Bool", "Name", "Unary", "Binary", "Call", "Arg", "Index", "IndexExpr", "Slice", "NewAxis",
   "Ellipsis", "Member", "Tuple", "List", "ListComprehension", "Block", "If", "Lambda",
   // statements and patterns
-  "Let", "Draw", "Set", "PatName", "PatTuple",
+  "Let", "Draw", "Set", "Assert", "PatName", "PatTuple",
 ]);
 
 /** Identifiers and wrappers cannot hold comments: they are printed as part of their parent. */

@@ -6,7 +6,7 @@ import { danglingComments, printCommentLines, printDanglingLines } from "../comm
 import { bracketIndexOf, type FlowComment, type FlowNode } from "../nodes.js";
 import { printAssignment } from "./assignment.js";
 import type { PrintContext } from "./context.js";
-import { printAll } from "./expressions.js";
+import { printAll, printAssert } from "./expressions.js";
 import { bracketList, printSequence } from "./lists.js";
 
 const { group, hardline, ifBreak, indent } = doc.builders;
@@ -69,6 +69,8 @@ export function printDeclaration(ctx: PrintContext): Doc {
       return printAssignment(ctx, ["let ", node.name.name], " =", "value");
     case "IfItem":
       return printIfItem(ctx, node);
+    case "Assert":
+      return printAssert(ctx, node);
     case "LossDecl":
       return [group(["loss", node.name ? ` ${node.name.name}` : " ", printParams(ctx)]), " ", print("body")];
   }

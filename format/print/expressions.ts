@@ -141,7 +141,18 @@ export function printStatement(ctx: PrintContext): Doc {
       return printAssignment(ctx, node.name.name, " ~", "distribution");
     case "Set":
       return printAssignment(ctx, ["set ", node.target.name], " =", "value");
+    case "Assert":
+      return printAssert(ctx, node);
   }
+}
+
+/**
+ * `assert cond, "message"` (a statement and a module item). The message moves to the next line,
+ * indented, when it does not fit after the condition.
+ */
+export function printAssert(ctx: PrintContext, node: A.AssertStmt): Doc {
+  if (!node.message) return ["assert ", ctx.print("cond")];
+  return ["assert ", ctx.print("cond"), group([",", indent([line, ctx.print("message")])])];
 }
 
 export function printPattern(ctx: PrintContext): Doc {

@@ -19,7 +19,7 @@ const EXPRESSIONS = new Set(["Number", "String", "Bool", "Name", "Unary", "Binar
 const TYPES = new Set(["TensorType", "NamedType", "EnumType", "TupleType", "ListType"]);
 const DIMS = new Set(["DimName", "DimNumber", "DimBinary", "DimEllipsis"]);
 const INDEX_ITEMS = new Set(["IndexExpr", "Slice", "NewAxis", "Ellipsis"]);
-const STATEMENTS = new Set(["Let", "Draw", "Set"]);
+const STATEMENTS = new Set(["Let", "Draw", "Set", "Assert"]);
 const PATTERNS = new Set(["PatName", "PatTuple"]);
 
 function print(path: AstPath<FlowNode>, options: ParserOptions<FlowNode>, printChild: Print, args?: PrintArgs): Doc {

@@ -187,6 +187,8 @@ model m {
 `;
     const result = compile({ entry: "test/attention/hybrid-noncausal.flow", text, stage: "ir" });
     expect(hasErrors(result.diagnostics)).toBe(true);
-    expect(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p))).toContain("hybrid_attention_has_no_non_causal_form");
+    const rendered = renderDiagnostics(result.diagnostics, (p) => result.sources.get(p));
+    expect(rendered).toContain("error[E0309]: HybridAttention has no non-causal form");
+    expect(rendered).toContain("note: in this use of `HybridAttention`");
   });
 });

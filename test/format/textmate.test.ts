@@ -25,6 +25,7 @@ module Velocity(d: int, width: int = 256, norm: "pre" | "post" = "pre") {
 sampler euler(n: int = 100) -> f32[N, d] { x0 ~ normal([N, d]); x0[:, None] }
 data moons = toy.moons(noise: 0.05)
 train rf on moons { steps: 5_000, ema: true }
+module Heads(d: int, heads: int) { assert d % heads == 0, "d must be a multiple of heads" }
 `;
 
 type Token = { text: string; scopes: string[]; line: number };
@@ -75,6 +76,7 @@ describe("TextMate grammar", () => {
     expect(scopeOf("let")).toBe("storage.type.flowc");
     expect(scopeOf("if")).toBe("keyword.control.flowc");
     expect(scopeOf("else")).toBe("keyword.control.flowc");
+    expect(scopeOf("assert")).toBe("keyword.control.flowc");
     expect(scopeOf("train")).toBe("keyword.other.flowc");
     expect(scopeOf("on")).toBe("keyword.other.flowc");
   });

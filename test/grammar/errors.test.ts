@@ -183,6 +183,33 @@ const grammar: Record<string, Case> = {
   "state at top level": { source: "let a = 1\nstate s: f32 = 0", code: "E0107", message: "`state` declarations belong inside a `module` or `model`", at: "2:1" },
   "loss at top level": { source: "loss (x) { x }", code: "E0107", message: "`loss` declarations belong inside a `model`", at: "1:1", help: "move it into the body of `model name(...) { ... }`" },
   "draw at top level": { source: "x ~ normal([3])", code: "E0107", message: "random draws (`x ~ ...`) belong inside a function, `loss` or `sampler` body", at: "1:1" },
+  "assert at top level": {
+    source: "let d = 4\nassert d > 0",
+    code: "E0107",
+    message: "`assert` belongs in a module or model body, or in a function, `loss` or `sampler` body",
+    at: "2:1",
+    help: "put it beside the values it checks, e.g. in the body of the module whose hyper-parameters it reads",
+  },
+  "assert without a comma before its message": {
+    source: 'module M(d: int) {\n  assert d > 0 "d must be positive"\n}',
+    code: "E0101",
+    message: "expected `,` between the condition of `assert` and its message",
+    at: "2:16",
+    help: 'write `assert cond, "message"`, e.g. `assert d % heads == 0, "d must be a multiple of heads"`',
+  },
+  "assert without a comma in a block": {
+    source: 'fn f(x) {\n  assert x.rank == 2 "a matrix"; x\n}',
+    code: "E0101",
+    message: "expected `,` between the condition of `assert` and its message",
+    at: "2:22",
+  },
+  "assert with a message that is not a string": {
+    source: "module M(d: int) {\n  assert d > 0, d\n}",
+    code: "E0101",
+    message: "the message of `assert` must be a string in double quotes, found `d`",
+    at: "2:17",
+  },
+  "assert without a condition": { source: "module M(d: int) {\n  assert\n}", code: "E0105", message: "expected an expression after `assert`, found `}`", at: "3:1" },
   "set in a module body": { source: "module M {\n  set n = 1\n}", code: "E0107", message: "`set` statements belong inside a function, `loss` or `sampler` body", at: "2:3" },
   "train inside a module": {
     source: "module M {\n  train m on d {}\n}",

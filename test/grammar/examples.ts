@@ -11,7 +11,7 @@ module Velocity(d: int, width: int = 256, act: fn = silu) {
   net = MLP(in: d + 1, hidden: [width, width, width], out: d, act: act)
   param scale: f32[d] = 1.0
   state count: i32 = 0
-  if d > 2 { let extra = 1 } else { let extra = 0 }
+  if d > 2 { let extra = 1; assert d % 2 == 0, "even" } else { let extra = 0 }
   fn (x: f32[B, d], t: f32[B]) -> f32[B, d] = net(concat(x, t[:, None], axis: -1)) * scale
   fn energy(x: f32[B, d]) -> f32[B] {
     let e = sum(x^2, axis: -1)
@@ -31,7 +31,7 @@ model rf(d: int = 2, norm: "pre" | "post" | "peri" = "pre") {
     mean(sum((v(xt, t) - (x1 - x0))^2, axis: -1))
   }
   sampler euler(n: int = 100) -> f32[N, d] {
-    let dt = 1.0 / n
+    let dt = 1.0 / n; assert n > 0
     x0 ~ normal([N, d])
     x0
   }

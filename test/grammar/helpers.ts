@@ -93,6 +93,8 @@ function statement(s: A.Statement): string {
       return `${s.name.name} ~ ${sexpr(s.distribution)}`;
     case "Set":
       return `set ${s.target.name} = ${sexpr(s.value)}`;
+    case "Assert":
+      return `assert ${sexpr(s.cond)}${s.message ? `, ${JSON.stringify(s.message.value)}` : ""}`;
   }
 }
 

@@ -19,10 +19,12 @@ describe("lexer", () => {
 
   it("tells keywords from identifiers that start with one", () => {
     expect(kinds("let letter model model_ modeling if iff in inner")).toEqual(["Let", "Ident", "Model", "Ident", "Ident", "If", "Ident", "In", "Ident"]);
+    // `assert` starts with the keyword `as`: each is lexed whole.
+    expect(kinds("as assert asserts assertion as_")).toEqual(["As", "Assert", "Ident", "Ident", "Ident"]);
   });
 
   it("lexes every keyword", () => {
-    const words = "use as let fn module model param state loss data train on sampler expect if else for in set true false and or not";
+    const words = "use as let fn module model param state loss data train on sampler expect if else for in set assert true false and or not";
     const tokens = lex(words).tokens;
     expect(tokens).toHaveLength(words.split(" ").length);
     for (const t of tokens) expect(tokenMatcher(t, T.Keyword) || tokenMatcher(t, T.In)).toBe(true);

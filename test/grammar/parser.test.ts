@@ -191,6 +191,15 @@ describe("module items", () => {
     expect(plain!.else).toBeUndefined();
   });
 
+  it("parses asserts as module items, with and without a message", () => {
+    const [a, b] = moduleItems('assert d % heads == 0, "d must be a multiple of heads"\nassert heads > 0') as A.AssertStmt[];
+    expect([a!.kind, sexpr(a!.cond), a!.message?.value]).toEqual(["Assert", "(== (% d heads) 0)", "d must be a multiple of heads"]);
+    expect(range(a!.span)).toBe("2:1-2:55");
+    expect([b!.kind, sexpr(b!.cond), b!.message]).toEqual(["Assert", "(> heads 0)", undefined]);
+    const [item] = moduleItems("if causal { assert chunk > 0 }") as A.IfItem[];
+    expect(item!.then.map((i) => i.kind)).toEqual(["Assert"]);
+  });
+
   it("parses module parameters and an empty module", () => {
     const m = first("module Empty {}", "ModuleDecl");
     expect([m.params, m.items]).toEqual([[], []]);
@@ -324,6 +333,12 @@ describe("blocks and statements", () => {
     expect(sexpr(block("let (a, (b, c),) = t\nz ~ normal([B])\nset n = n + 1\na"))).toBe("{let (a, (b, c)) = t; z ~ (call normal [B]); set n = (+ n 1); a}");
     const b = block("let y: f32[B] = x\ny");
     expect((b.statements[0] as A.LetStmt).type).toMatchObject({ kind: "TensorType", dims: [{ name: "B" }] });
+  });
+
+  it("parses assert statements", () => {
+    expect(sexpr(block('assert x.rank == 2, "a matrix"\nassert n > 0; x'))).toBe('{assert (== (. x rank) 2), "a matrix"; assert (> n 0); x}');
+    // A line starting with `-` after an assert starts the block's result (rule 2 of parser.ts).
+    expect(sexpr(block("assert n > 0\n-x"))).toBe("{assert (> n 0); (- x)}");
   });
 
   it("spans statements and the block", () => {

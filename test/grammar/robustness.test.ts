@@ -71,7 +71,7 @@ function checkParse(text: string): void {
 }
 
 const VOCABULARY = [
-  ..."use as let fn module model param state loss data train on sampler expect if else for in set true false and or not".split(" "),
+  ..."use as let fn module model param state loss data train on sampler expect if else for in set assert true false and or not".split(" "),
   ..."+ - * / % @ ^ == != < <= > >= = ~ : , . ( ) [ ] { } -> => ... ; | ** && ! += '".split(" "),
   "x",
   "f32",
