@@ -11,6 +11,7 @@ import type * as A from "../../grammar/ast.js";
 import { fail } from "../diagnostics/index.js";
 import { dataDependencies, sampleSetDependencies, samplerDependencies, trainingDependencies, type Claim, type Measure, type SampleSet } from "../artifacts/pipeline.js";
 import { fileSourceOf, heldOutRows } from "../artifacts/data-files.js";
+import { mnistPoolSize, type MnistSplit } from "../artifacts/mnist.js";
 import type { Elaborator, Frame } from "../elaborate/elaborator.js";
 import { describe } from "../elaborate/values.js";
 import type { LoadedFile } from "../sema/loader.js";
@@ -53,14 +54,15 @@ function elaborateClaim(el: Elaborator, decl: A.ExpectDecl, file: LoadedFile, tr
   const samples = positiveInt("samples", 1000);
   const fastSamples = positiveInt("fast_samples", Math.min(samples, 500));
   const cmp = statement as Extract<typeof statement, { kind: "comparison" }>;
-  // A sample set of a data file draws distinct rows; more points than its rows would repeat some,
-  // which biases a distance to it (a repeated point weighs twice), so the claim must ask for fewer.
+  // A sample set of a data file or of MNIST draws distinct rows; more points than there are rows
+  // would repeat some, which biases a distance to it (a repeated point weighs twice), so the claim
+  // must ask for fewer.
   for (const set of [...metricSets(cmp.measured), ...metricSets(cmp.threshold)]) {
-    const rows = fileRows(set);
+    const pool = distinctPool(set);
     for (const [key, n] of [["samples", samples], ["fast_samples", fastSamples]] as const) {
-      if (rows === undefined || n <= rows) continue;
-      fail("E0708", entries.get(key)?.value.span ?? decl.title.span, `the claim draws ${n} points (\`${key}\`${entries.has(key) ? "" : ", by default"}) of \`${set.label}\`, which has ${rows} rows: its sample set would repeat rows`, {
-        help: `measure at most ${rows} points (\`${key}: ${rows}\`), or hold out more rows of the file`,
+      if (pool === undefined || n <= pool.rows) continue;
+      fail("E0708", entries.get(key)?.value.span ?? decl.title.span, `the claim draws ${n} points (\`${key}\`${entries.has(key) ? "" : ", by default"}) of \`${set.label}\`, which has ${pool.rows} ${pool.noun}: its sample set would repeat ${pool.noun}`, {
+        help: `measure at most ${pool.rows} points (\`${key}: ${pool.rows}\`), or ${pool.more}`,
       });
     }
   }
@@ -98,14 +100,23 @@ function metricSets(m: Measure): Extract<SampleSet, { kind: "data" }>[] {
   return measureLeaves(m).flatMap((leaf) => (leaf.kind === "metric" ? leaf.args.flatMap(inner) : []));
 }
 
-/** The rows a data file's sample set draws from (those of its split), if it is one. */
-function fileRows(set: Extract<SampleSet, { kind: "data" }>): number | undefined {
+/**
+ * The rows a sample set draws distinct points from, if it is one of a finite set: a data file's
+ * (those of its split) or MNIST's (the split's first `limit` images).
+ */
+function distinctPool(set: Extract<SampleSet, { kind: "data" }>): { rows: number; noun: string; more: string } | undefined {
   let data = set.data;
   while (data.kind === "mapped") data = data.data;
-  if (data.kind !== "toy" || data.source !== "file") return undefined;
+  if (data.kind !== "toy") return undefined;
+  if (data.source === "mnist") {
+    const split = data.args["split"] as MnistSplit;
+    const limit = Number(data.args["limit"] ?? 0);
+    return { rows: mnistPoolSize(split, limit), noun: "images", more: limit > 0 ? "raise its `limit`" : `measure against the ${split === "test" ? "training" : "test"} split` };
+  }
+  if (data.source !== "file") return undefined;
   const file = fileSourceOf(data.args);
   const test = heldOutRows(file.rows, file.holdout);
-  return file.split === "test" ? test : file.split === "train" ? file.rows - test : file.rows;
+  return { rows: file.split === "test" ? test : file.split === "train" ? file.rows - test : file.rows, noun: "rows", more: "hold out more rows of the file" };
 }
 
 function measureTrainings(m: Measure): string[] {

@@ -19,9 +19,8 @@ import { evalTensorType } from "./signature.js";
 import { describe, type Value } from "./values.js";
 import { DataFileError, dataFileFormat, fileSha256, fileSourceArgs, heldOutRows, inspectDataFile, type DataFileRequest, type FileSplit } from "../artifacts/data-files.js";
 import { resolve as resolvePath } from "node:path";
+import { MNIST_CLASSES, MNIST_FEATURES, MNIST_SPLITS, type MnistSplit } from "../artifacts/mnist.js";
 
-/** MNIST (runtime/data/mnist.ts): 28 × 28 pixels in [0, 1], ten digits, two splits. */
-const MNIST = { features: 784, classes: 10, splits: { train: 60000, test: 10000 } } as const;
 
 function dataArg(b: Bound, key: string, fnName: string): Extract<Value, { kind: "data" }> {
   const a = b[key]!;
@@ -346,16 +345,16 @@ export const PIPELINE_BUILTINS: Record<string, BuiltinImpl> = {
   mnist(_el, args, span) {
     const b = bind("mnist", [p("split", { kind: "str", value: "train" }), p("limit", { kind: "int", value: 0 })], args, span);
     const split = b["split"]!.value;
-    if (split.kind !== "str" || !(split.value in MNIST.splits))
+    if (split.kind !== "str" || !(split.value in MNIST_SPLITS))
       fail("E0306", b["split"]!.span, `\`mnist\` has the splits "train" (60,000 digits) and "test" (10,000), not ${describe(split)}`, {
         help: "train on `mnist(split: \"train\")` and measure against the held-out `mnist(split: \"test\")`",
       });
-    const name = (split as Extract<Value, { kind: "str" }>).value as keyof typeof MNIST.splits;
+    const name = (split as Extract<Value, { kind: "str" }>).value as MnistSplit;
     const limit = intArg(b, "limit", "mnist");
-    if (limit < 0 || limit > MNIST.splits[name])
-      fail("E0300", b["limit"]!.span, `\`limit\` keeps the first images of the split: between 1 and ${MNIST.splits[name]} (0 for all), found ${limit}`);
+    if (limit < 0 || limit > MNIST_SPLITS[name])
+      fail("E0300", b["limit"]!.span, `\`limit\` keeps the first images of the split: between 1 and ${MNIST_SPLITS[name]} (0 for all), found ${limit}`);
     const label = `mnist(split: "${name}"${limit ? `, limit: ${limit}` : ""})`;
-    return { kind: "data", spec: { kind: "toy", source: "mnist", args: { split: name, limit }, features: MNIST.features, classes: MNIST.classes }, label };
+    return { kind: "data", spec: { kind: "toy", source: "mnist", args: { split: name, limit }, features: MNIST_FEATURES, classes: MNIST_CLASSES }, label };
   },
   // file("points.npy", ...): the rows of a user's data file (.npy, .safetensors or CSV).
   file: fileBuiltin,

@@ -19,11 +19,9 @@ import type { Args } from "../../compiler/artifacts/pipeline.js";
 import { RunError } from "../errors.js";
 import { drawRows } from "./rows.js";
 
-export const MNIST_SIDE = 28;
-export const MNIST_FEATURES = MNIST_SIDE * MNIST_SIDE;
-export const MNIST_CLASSES = 10;
-export const MNIST_SPLITS = { train: 60000, test: 10000 } as const;
-export type MnistSplit = keyof typeof MNIST_SPLITS;
+import { MNIST_CLASSES, MNIST_FEATURES, MNIST_SIDE, MNIST_SPLITS, mnistPoolSize, type MnistSplit } from "../../compiler/artifacts/mnist.js";
+
+export { MNIST_CLASSES, MNIST_FEATURES, MNIST_SIDE, MNIST_SPLITS, type MnistSplit };
 
 export interface MnistImages {
   /** Pixels, [count, 784] row-major, 0..255. */
@@ -81,7 +79,7 @@ export function mnistPool(args: Args): { split: MnistSplit; size: number } {
   const split = args["split"];
   if (split !== "train" && split !== "test") throw new RunError(`mnist: unknown split ${String(split)}; the splits are "train" and "test"`);
   const limit = Number(args["limit"] ?? 0);
-  return { split, size: limit > 0 ? Math.min(limit, MNIST_SPLITS[split]) : MNIST_SPLITS[split] };
+  return { split, size: mnistPoolSize(split, limit) };
 }
 
 /**
