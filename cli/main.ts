@@ -102,7 +102,7 @@ Docs: docs/language.md, docs/training.md, docs/diagnostics.md`,
     .command("sample")
     .description("draw samples from a trained run with one of its model's samplers")
     .argument("<run>", "a run directory written by `flowc train`")
-    .option("--sampler <name>", "a sampler of the run's model, or a graph name such as `rf1.euler(steps=2)` (default: the model's first)")
+    .option("--sampler <name>", "a sampler of the run's model, with compile-time arguments other than its defaults as in 'euler(steps: 4)', or a graph name such as `rf1.euler(steps=2)` (default: the model's first)")
     .option("--input <name=values>", "a value for the sampler's tensor parameter <name>: comma-separated numbers (a vector) or a .npy file; checked against the declared type, whose free sizes (T of f32[T]) it sets (repeatable)", collect)
     .option("-n <count>", "number of samples", "1000")
     .option("--seed <n>", "seed of the sampler's noise (the same noise for every sampler of the model: compare them on one seed)", "0")
@@ -114,6 +114,9 @@ Docs: docs/language.md, docs/training.md, docs/diagnostics.md`,
     .addHelpText(
       "after",
       `
+A sampler's compile-time parameters take other values in parentheses (the sampler is rebuilt):
+  flowc sample runs/rf --sampler 'euler(steps: 4)'                   4 Euler steps instead of the default
+  flowc sample runs/rf --sampler 'dopri5(rtol: 1e-3, atol: 1e-3)'   a looser adaptive solve (its NFE is printed)
 A sampler with tensor parameters, e.g. \`sampler euler_on(grid: f32[T]) -> f32[N, d]\`, is built
 for the values --input gives it:
   flowc sample runs/rf1 --sampler euler_on --input grid=0,0.35,1     2 Euler steps, at t = 0, 0.35, 1

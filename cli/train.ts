@@ -159,18 +159,27 @@ export async function sampleCommand(runDir: string, flags: SampleFlags, io: CliI
   const seed = parseSeed(flags.seed);
   // The sampler of the run's model, and values for its tensor parameters (--input).
   const model = compiled.manifest.trainings.find((t) => t.name === run.training)?.model;
-  const chosen = chooseSampler(compiled, model, flags.sampler);
+  // `--sampler 'euler(steps: 4)'`: a sampler with compile-time arguments other than its defaults
+  // (unless a graph of the spec has that very name, such as a claim's `rf1.euler(steps=2)`).
+  const call = flags.sampler !== undefined && flags.sampler.includes("(") && !compiled.manifest.graphs.some((g) => g.name === flags.sampler) ? parseSamplerCall(flags.sampler) : undefined;
+  const chosen = chooseSampler(compiled, model, call?.name ?? flags.sampler);
+  if (call) checkSamplerArgs(compiled, chosen.name, call.args);
   const letNames = new Set(compiled.program?.items.flatMap((i) => (i.kind === "LetDecl" ? [i.name.name] : [])) ?? []);
   const given = parseInputs(flags.input, letNames);
   const count = chosen.result?.[0];
   const sizes = new Map(typeof count === "string" ? [[count, { value: n, origin: "-n" }]] : []);
   const inputs = bindInputs(chosen.name, chosen.inputs, given, sizes);
-  if (chosen.deferred) {
-    // Built for the shapes of the values given, as a claim builds `rf1.euler_on(grid2)`.
+  if (chosen.deferred || call) {
+    // Built for the shapes of the values given, as a claim builds `rf1.euler_on(grid2)`, and with
+    // the compile-time arguments given.
     const types = Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, { dtype: t.dtype, shape: t.shape }]));
-    compiled = compileSpec(run.spec, { paramsAs: "inputs" }, io, { samplerInputs: { [chosen.name]: types } });
+    compiled = compileSpec(run.spec, { paramsAs: "inputs" }, io, {
+      ...(chosen.deferred ? { samplerInputs: { [chosen.name]: types } } : {}),
+      ...(call ? { samplerArgs: { [chosen.name]: call.args } } : {}),
+    });
     if (!compiled?.manifest) return 1;
   }
+  const argsText = call ? Object.entries(call.args).map(([k, v]) => `${k}: ${typeof v === "string" ? JSON.stringify(v) : v}`) : [];
   try {
     const device = await chooseDevice(flags.device, io);
     const result = await runSampler(compiled, checkpoint.tensors, {
@@ -184,10 +193,11 @@ export async function sampleCommand(runDir: string, flags: SampleFlags, io: CliI
       device,
       inputs,
     });
-    const out = flags.out ?? join(runDir, `samples-${result.sampler.replace(/^.*\./, "")}.npy`);
+    const suffix = call ? Object.entries(call.args).map(([k, v]) => `-${k}${String(v).replace(/[^A-Za-z0-9.+-]/g, "")}`).join("") : "";
+    const out = flags.out ?? join(runDir, `samples-${result.sampler.replace(/^.*\./, "")}${suffix}.npy`);
     mkdirSync(join(out, ".."), { recursive: true });
     writeFileSync(out, encodeNpy(result.samples));
-    const shown = Object.entries(inputs).map(([k, t]) => `${k}: ${t.dtype}[${t.shape.join(", ")}]`);
+    const shown = [...argsText, ...Object.entries(inputs).map(([k, t]) => `${k}: ${t.dtype}[${t.shape.join(", ")}]`)];
     io.out(`${result.sampler}${shown.length ? ` (${shown.join(", ")})` : ""}: ${n} samples in ${result.milliseconds.toFixed(1)} ms (${result.weights} weights) -> ${out}\n`);
     if (result.solver) io.out(`adaptive solve: ${result.nfe} NFE (${result.solver.accepted} accepted, ${result.solver.rejected} rejected steps)\n`);
     if (flags.png) {
@@ -248,4 +258,39 @@ function chooseSampler(compiled: CompileResult, model: string | undefined, wante
   if (byDeferred) return fromDeferred(byDeferred);
   const names = [...new Set([...own.map((g) => g.function), ...deferred.map((d) => d.fn)])];
   throw new UsageError(`${modelText} has no sampler \`${wanted}\`; ${names.length ? `its samplers are ${names.map((f) => `\`${f}\``).join(", ")}` : "it declares none"}`);
+}
+
+/** `euler(steps: 4, rtol: 1e-3)` (or `steps=4`): a sampler's name and compile-time arguments. */
+export function parseSamplerCall(text: string): { name: string; args: Record<string, number | boolean | string> } {
+  const example = "--sampler 'euler(steps: 4)'";
+  const m = /^\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\((.*)\)\s*$/s.exec(text);
+  if (!m) throw new UsageError(`--sampler expects a sampler's name, or its name with arguments such as ${example}; got \`${text}\``);
+  const args: Record<string, number | boolean | string> = {};
+  for (const part of m[2]!.split(",").map((p) => p.trim()).filter((p) => p !== "")) {
+    const a = /^([A-Za-z_][A-Za-z0-9_]*)\s*[:=]\s*(.+)$/s.exec(part);
+    if (!a) throw new UsageError(`--sampler: \`${part}\` is not an argument \`name: value\` (as in ${example})`);
+    const [, key, raw] = a as unknown as [string, string, string];
+    if (key in args) throw new UsageError(`--sampler: \`${key}\` is given twice`);
+    const value = raw.trim();
+    if (value === "true" || value === "false") args[key] = value === "true";
+    else if (/^"[^"]*"$/.test(value)) args[key] = value.slice(1, -1);
+    else if (value !== "" && Number.isFinite(Number(value))) args[key] = Number(value);
+    else throw new UsageError(`--sampler: the value of \`${key}\` must be a number, true, false or a "string", got \`${value}\``);
+  }
+  return { name: m[1]!, args };
+}
+
+/** The compile-time arguments given must be parameters the sampler declares (tensor ones come by --input). */
+function checkSamplerArgs(compiled: CompileResult, graphName: string, args: Readonly<Record<string, unknown>>): void {
+  const [modelName, fnName] = graphName.split(".") as [string, string | undefined];
+  const model = compiled.program?.items.find((i) => i.kind === "ModelDecl" && i.name.name === modelName);
+  const sampler = model?.kind === "ModelDecl" ? model.items.find((i) => i.kind === "SamplerDecl" && i.name.name === fnName) : undefined;
+  if (!sampler || sampler.kind !== "SamplerDecl") throw new UsageError(`--sampler: arguments can be given to a sampler of the model (\`${fnName ?? graphName}(...)\`), not to the graph \`${graphName}\``);
+  const declared = sampler.params.filter((p) => p.type?.kind !== "TensorType").map((p) => p.name.name);
+  const tensors = sampler.params.filter((p) => p.type?.kind === "TensorType").map((p) => p.name.name);
+  for (const key of Object.keys(args)) {
+    if (tensors.includes(key)) throw new UsageError(`--sampler: \`${key}\` of \`${fnName}\` is a tensor; give it with --input ${key}=...`);
+    if (!declared.includes(key))
+      throw new UsageError(`the sampler \`${fnName}\` has no parameter \`${key}\`; ${declared.length ? `its parameters are ${declared.map((d) => `\`${d}\``).join(", ")}` : "it takes none"}`);
+  }
 }

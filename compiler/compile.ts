@@ -60,6 +60,12 @@ export interface CompileOptions {
    * way a claim's `rf1.euler_on(grid2)` builds it for the shape of `grid2`. `flowc sample --input`.
    */
   readonly samplerInputs?: Readonly<Record<string, Readonly<Record<string, { readonly dtype: DType; readonly shape: readonly number[] }>>>>;
+  /**
+   * Compile-time arguments of model samplers, by sampler (`rf.euler`) and parameter (`steps`):
+   * the sampler's graph is built with these instead of its defaults. `flowc sample --sampler
+   * 'euler(steps: 4)'`.
+   */
+  readonly samplerArgs?: Readonly<Record<string, Readonly<Record<string, number | boolean | string>>>>;
 }
 
 /**
@@ -277,7 +283,8 @@ function elaborateModels(el: Elaborator, entry: LoadedFile, options: CompileOpti
           }
           inputTypes = samplerInputTypes(inst, sampler, name, given);
         }
-        const graph = el.buildFunctionGraph(name, el.methodClosure(inst, sampler), {}, inputTypes);
+        const args = Object.fromEntries(Object.entries(options.samplerArgs?.[name] ?? {}).map(([k, v]) => [k, fromSetting(v)]));
+        const graph = el.buildFunctionGraph(name, el.methodClosure(inst, sampler), args, inputTypes);
         out.push({ model: model.name.name, fn: sampler.name.name, graph, kind: "sampler", nfe: el.lastFunctionEvaluations, ...adaptiveOf(el) });
       }
     } catch (e) {

@@ -838,7 +838,7 @@ export class Elaborator implements TensorCtx {
     const solveContext: SolveContext | undefined = closure.fn.kind === "SamplerDecl" ? {} : undefined;
     this.solveContext = solveContext;
     try {
-      const given = Object.entries(compileTimeArgs).map(([name, value]) => ({ name, value, span: closure.fn.span }));
+      const given = Object.entries(compileTimeArgs).map(([name, value]) => ({ name, value, span: ("name" in closure.fn && closure.fn.name ? closure.fn.name.span : closure.fn.span) }));
       const args = [...this.entryArguments(closure, new Set(Object.keys(compileTimeArgs)), inputTypes), ...given];
       const result = this.callClosure(closure, args, closure.fn.span, this.freeResultSizes(closure));
       if (solveContext) checkSolveResult(solveContext, result);

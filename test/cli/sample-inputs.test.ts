@@ -94,6 +94,35 @@ describe("flowc sample --input", () => {
     expect(Array.from(two.samples!.data)).not.toEqual(Array.from(one.samples!.data));
   });
 
+  it("--sampler 'euler(steps: 2)' builds the sampler with that argument: the 2-step sampler, exactly", async () => {
+    const two = await sample("two-fixed.npy", "--sampler", "euler_two");
+    const called = await sample("two-called.npy", "--sampler", "euler(steps: 2)");
+    expect(called.err).toBe("");
+    expect(called.out).toMatch(/^rf\.euler \(steps: 2\): 4 samples/);
+    expect(Array.from(called.samples!.data)).toEqual(Array.from(two.samples!.data));
+    const equals = await sample("two-equals.npy", "--sampler", "euler(steps=2)");
+    expect(Array.from(equals.samples!.data)).toEqual(Array.from(two.samples!.data));
+    // The default (1 step) is something else.
+    const one = await sample("one-default.npy", "--sampler", "euler");
+    expect(Array.from(one.samples!.data)).not.toEqual(Array.from(two.samples!.data));
+  });
+
+  it("wrong sampler arguments are usage errors (or the compiler's located error) that say what to give", async () => {
+    const unknown = await sample("x.npy", "--sampler", "euler(stepz: 2)");
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain("error: the sampler `euler` has no parameter `stepz`; its parameters are `steps`");
+    const tensor = await sample("x.npy", "--sampler", "euler_on(grid: 1)");
+    expect(tensor.err).toContain("`grid` of `euler_on` is a tensor; give it with --input grid=...");
+    const malformed = await sample("x.npy", "--sampler", "euler(steps 2)");
+    expect(malformed.err).toContain("`steps 2` is not an argument `name: value`");
+    const badValue = await sample("x.npy", "--sampler", "euler(steps: two)");
+    expect(badValue.err).toContain("the value of `steps` must be a number, true, false or a \"string\", got `two`");
+    const wrongType = await sample("x.npy", "--sampler", "euler(steps: 1.5)");
+    expect(wrongType.code).toBe(1);
+    expect(wrongType.err).toContain("error[E0300]: argument `steps` of `rf.euler` should be an int, found the float 1.5");
+    expect(wrongType.err).toMatch(/sampler euler\(steps: int = 1\)/);
+  });
+
   it("binds N of a rank-2 input from -n and feeds it: shifted = euler_on + shift", async () => {
     const shift = Float32Array.from({ length: 8 }, (_, i) => (i - 3.5) / 2);
     writeFileSync(join(dir, "shift.npy"), encodeNpy({ dtype: "f32", shape: [4, 2], data: shift }));
