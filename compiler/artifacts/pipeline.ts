@@ -158,7 +158,8 @@ export type Measure =
 /**
  * The metrics claims can use (runtime/claims.ts computes them; docs/claims.md defines them).
  * `takes` restricts the arguments beyond "sample sets": "paths" a sampler's own paths (not its
- * samples mapped through a function), "samplers" samplers only, started from the same noise.
+ * samples mapped through a function), "trajectories" such paths of a sampler that returns every
+ * state (`-> [f32[N, d]]`), "samplers" samplers only, started from the same noise.
  */
 export const METRICS = {
   w2: { arity: 2, doc: "exact 2-Wasserstein distance between two sample sets (optimal assignment; at most 2,000 points)" },
@@ -166,7 +167,7 @@ export const METRICS = {
   mmd: { arity: 2, doc: "squared maximum mean discrepancy with a mixture of RBF kernels" },
   energy: { arity: 2, doc: "energy distance" },
   frechet: { arity: 2, doc: "Fréchet distance between Gaussians fitted to the two sets (FID's formula, in the sets' own feature space)" },
-  straightness: { arity: 1, takes: "paths", doc: "straightness of a sampler's trajectories (0 for straight paths); the sampler returns its states" },
+  straightness: { arity: 1, takes: "trajectories", doc: "straightness of a sampler's trajectories (0 for straight paths); the sampler returns its states" },
   transport_cost: { arity: 1, takes: "paths", doc: "mean squared distance between a sampler's noise and its result" },
   endpoint_error: { arity: 2, takes: "samplers", doc: "mean squared distance between two samplers' results from the same noise" },
   nfe: { arity: 1, doc: "number of evaluations of the model's functions per sample" },
@@ -175,7 +176,7 @@ export const METRICS = {
 export type MetricName = keyof typeof METRICS;
 
 /** What a metric's arguments must be beyond sample sets (see METRICS). */
-export function metricTakes(name: MetricName): "paths" | "samplers" | undefined {
+export function metricTakes(name: MetricName): "paths" | "trajectories" | "samplers" | undefined {
   const m = METRICS[name];
   return "takes" in m ? m.takes : undefined;
 }

@@ -20,6 +20,10 @@ import { suggestion, type FileScope, type TopBinding } from "../sema/scope.js";
 import { declaredMemberNames } from "../sema/members.js";
 import { checkAssertion, type AssertSite } from "./assertions.js";
 import { BUILTINS, type EvaluatedArg } from "./builtins.js";
+import { BUILTIN_NAMES } from "./builtin-names.js";
+
+/** The values `call` can call (anything else is E0307). */
+const CALLABLE_KINDS: ReadonlySet<string> = new Set(["closure", "builtin", "module", "sampler-ref", "module-decl"]);
 import { customVjpAttribute, declareCustomVjp } from "./custom-vjp.js";
 import { checkSolveResult, type AdaptiveSolve, type SolveContext } from "./adaptive.js";
 import { Env } from "./env.js";
@@ -466,6 +470,11 @@ export class Elaborator implements TensorCtx {
   private callExpr(e: A.CallExpr, frame: Frame): Value {
     const callee = this.expr(e.callee, frame);
     if (callee.kind === "module-decl") return this.instantiateFromCall(callee, e, frame);
+    // A spec's own name that hides a builtin of the same name (`train ot = ... on ot(data)`).
+    if (e.callee.kind === "Name" && BUILTIN_NAMES.has(e.callee.name) && !CALLABLE_KINDS.has(callee.kind))
+      fail("E0307", e.callee.span, `\`${e.callee.name}\` here is ${describe(callee)}, which hides the builtin \`${e.callee.name}(...)\``, {
+        help: `give the spec's \`${e.callee.name}\` another name`,
+      });
     return this.call(callee, this.evaluateArgs(e.args, frame), e.span, e.callee.span);
   }
 
@@ -951,6 +960,11 @@ export class Elaborator implements TensorCtx {
     const request = this.samplerRequests.get(ref.graph)!;
     const returnType = request.ref.sampler.returnType;
     return returnType?.kind === "TensorType" ? evalTensorType(returnType, request.ref.model.env, new Map(), true) : undefined;
+  }
+
+  /** Whether a sampler declares a list of states as its result (`-> [f32[N, d]]`, a trajectory). */
+  samplerReturnsStates(ref: SamplerRef): boolean {
+    return this.samplerRequests.get(ref.graph)!.ref.sampler.returnType?.kind === "ListType";
   }
 
   /** The feature size of a sampler's result `f32[N, d]`, which pairs generated from it have. */

@@ -91,9 +91,14 @@ function metric(name: MetricName): BuiltinImpl {
     }
     if (METRICS[name].arity === 1 && first.kind === "data")
       fail("E0300", b[params[0]!.name]!.span, `\`${name}\` measures a sampler, not a data source`);
-    if (metricTakes(name) === "paths" && first.kind === "mapped")
+    const takes = metricTakes(name);
+    if ((takes === "paths" || takes === "trajectories") && first.kind === "mapped")
       fail("E0709", b[params[0]!.name]!.span, `\`${name}\` measures the paths of a sampler, but \`${first.label}\` maps its samples through a function`, {
         help: `measure the sampler itself, e.g. \`${name}(${sampleSetLabel(innermost(first))})\``,
+      });
+    if (takes === "trajectories" && first.kind === "sampler" && !el.samplerReturnsStates(first.sampler))
+      fail("E0300", b[params[0]!.name]!.span, `\`${name}\` measures a sampler's trajectory, but \`${first.sampler.label}\` returns only its end point`, {
+        help: "declare a sampler that returns every state, e.g. `sampler euler_path() -> [f32[N, d]] { x0 ~ normal([N, d]); ode.euler_trajectory(velocity, x0, ode.uniform_grid(100)) }` (std/solvers.flow has a `_trajectory` form of each solver)",
       });
     if (arity === 2) {
       const [fa, fb] = sets.map((set) => setFeatures(el, set));
