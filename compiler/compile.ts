@@ -198,7 +198,7 @@ export function compile(options: CompileOptions): CompileResult {
     manifest = {
       flowc: FLOWC_VERSION,
       spec: options.entry,
-      specHash: specHash(text, elaborator.dataFiles),
+      specHash: specHash(text, load.entry.path, sources, elaborator.dataFiles),
       seed,
       opset: 17,
       irVersion: 8,
@@ -225,13 +225,19 @@ function withSolverGraphs(g: CompiledGraph): CompiledGraph[] {
 }
 
 /**
- * The spec hash: the SHA-256 of the entry file's text and, when its `file(...)` sources read data
- * files, of their contents' hashes (in the order of their paths; the paths as written are in the
- * text, so moving a project keeps its hash). A changed data file changes the hash, so trainings
- * cached under the old one are not reused and a checkpoint of the old data is not resumed.
+ * The spec hash: the SHA-256 of the entry file's text, of the other .flow files it loads (std/
+ * and its `use`s: a changed layer or optimizer changes what the spec trains) and, when its
+ * `file(...)` sources read data files, of their contents. The other files enter by the hashes of
+ * their texts, sorted, and data files by their contents' hashes in the order of their paths (the
+ * paths as written are in the text), so moving a project keeps its hash. A changed file changes
+ * the hash, so trainings cached under the old one are not reused and a checkpoint trained on the
+ * old one is not resumed.
  */
-function specHash(text: string, dataFiles: ReadonlyMap<string, string>): string {
+function specHash(text: string, entryPath: string | undefined, sources: ReadonlyMap<string, string>, dataFiles: ReadonlyMap<string, string>): string {
+  const sha = (t: string) => createHash("sha256").update(t).digest("hex");
   const hash = createHash("sha256").update(text);
+  const loaded = [...sources].filter(([path]) => path !== entryPath).map(([, source]) => sha(source));
+  if (loaded.length) hash.update(`\0sources\0${JSON.stringify(loaded.sort())}`);
   if (dataFiles.size) hash.update(`\0data files\0${JSON.stringify([...dataFiles].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, sha]) => sha))}`);
   return hash.digest("hex");
 }

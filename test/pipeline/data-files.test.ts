@@ -9,7 +9,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compile, type CompileResult } from "../../compiler/compile.js";
-import { hasErrors, renderDiagnostics } from "../../compiler/diagnostics/index.js";
 import { inspectDataFile, readDataFile, type DataFileRequest } from "../../compiler/artifacts/data-files.js";
 import type { DataSpec } from "../../compiler/artifacts/pipeline.js";
 import { RandomStream } from "../../compiler/artifacts/rng.js";
@@ -22,20 +21,17 @@ import { loadCheckpoint } from "../../runtime/checkpoint.js";
 import { RunError, trainRun } from "../../runtime/run.js";
 import { runCli } from "../../cli/main.js";
 import { bufferIO } from "../../cli/io.js";
+import { compileOk } from "../compiled.js";
 
 const EXAMPLE = join(import.meta.dirname, "..", "..", "examples", "user-data");
 const tmp = () => mkdtempSync(join(tmpdir(), "flowc-data-files-"));
 
 function compiled(entry: string, text?: string): CompileResult {
-  const result = compile({ entry, text, paramsAs: "inputs", stage: "ir" });
-  if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
-  return result;
+  return compileOk({ entry, text, paramsAs: "inputs", stage: "ir" });
 }
 
 function specHash(entry: string, text?: string): string {
-  const result = compile({ entry, text, paramsAs: "inputs" });
-  if (hasErrors(result.diagnostics)) throw new Error(renderDiagnostics(result.diagnostics, (p) => result.sources.get(p)));
-  return result.manifest!.specHash;
+  return compileOk({ entry, text, paramsAs: "inputs" }).manifest!.specHash;
 }
 
 const dataOf = (result: CompileResult, training: string): DataSpec => result.trainings.find((t) => t.name === training)!.data.spec;
@@ -188,9 +184,9 @@ describe("data files", () => {
     expect(specHash(entry)).toBe(first);
     writeFileSync(join(dir, "y.npy"), encodeNpy({ dtype: "i32", shape: [20], data: y.map((v) => 1 - v) }));
     expect(specHash(entry)).not.toBe(first);
-    // A spec without data files hashes as before: the SHA-256 of its text alone.
+    // A spec without data files: its hash does not depend on where the spec file is.
     const plain = specText("toy.gaussian(dim: 3)");
-    expect(specHash(join(dir, "plain.flow"), plain)).toBe(createHash("sha256").update(plain).digest("hex"));
+    expect(specHash(join(dir, "plain.flow"), plain)).toBe(specHash(join(dir, "elsewhere.flow"), plain));
   });
 
   it("a resumed training on a file continues bit for bit", async () => {
