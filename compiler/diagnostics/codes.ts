@@ -68,7 +68,7 @@ export const DIAGNOSTIC_CODES = {
   // --- modules, parameters, state ---
   E0600: "module has no forward function",
   E0601: "unknown module member",
-  E0602: "parameter initializer has the wrong shape",
+  E0602: "invalid parameter initializer",
   E0603: "state assigned outside a module",
   E0604: "module used as a value",
   E0605: "missing hyper-parameter",

@@ -30,7 +30,7 @@ import { Env } from "./env.js";
 import { indexTensor } from "./indexing.js";
 import { ModuleInstance, type Initializer, type ParamSlot } from "./module-instance.js";
 import { checkValue, evalTensorType, type DimBindings } from "./signature.js";
-import { asTensor, dimOrInt, emitTensor, foldBinary, operatorPrimitive, tensorValue, unifyOperands, type TensorCtx, type TensorValue } from "./tensors.js";
+import { asTensor, castTensor, dimOrInt, emitTensor, foldBinary, operatorPrimitive, scalarConstant, tensorValue, unifyOperands, type TensorCtx, type TensorValue } from "./tensors.js";
 import { describe, fromSetting, type Value } from "./values.js";
 
 /** Where an expression is evaluated: its environment, its file, and the module instance whose function it is in. */
@@ -434,9 +434,12 @@ export class Elaborator implements TensorCtx {
     let name = base;
     for (let i = 1; this.noiseNames.has(name); i++) name = `${base}.${i}`;
     this.noiseNames.add(name);
-    const id = this.builder.input(name, { dtype: "f32", shape: dist.shape }, "noise", { noise: { distribution: dist.name, args: dist.args } });
+    // A categorical draw is fed as a uniform one and mapped to classes in the graph (`categoricalOf`).
+    const categorical = dist.name === "categorical";
+    const noise = categorical ? { distribution: "uniform", args: { low: 0, high: 1 } } : { distribution: dist.name, args: dist.args };
+    const id = this.builder.input(name, { dtype: "f32", shape: dist.shape }, "noise", { noise });
     this.registerDimSources(id, dist.shape);
-    const t = tensorValue(this, id);
+    const t = categorical ? this.categoricalOf(tensorValue(this, id), Object.values(dist.args), s.span) : tensorValue(this, id);
     this.log(s.span, `${s.name.name} ~ ${dist.name}`, t);
     return t;
   }
@@ -453,6 +456,28 @@ export class Elaborator implements TensorCtx {
         notes: [{ message: "declared here", span: slot.decl.type.span }],
       });
     this.stateUpdates.set(slot, v.id);
+  }
+
+  /**
+   * The classes of uniform draws u in [0, 1): class j where p_0 + ... + p_{j-1} <= u < p_0 + ... +
+   * p_j, i.e. the number of cumulative probabilities c_j = p_0 + ... + p_j (j < k - 1) that u
+   * reaches; for k equally likely classes min(floor(k u), k - 1) (the min guards float32 rounding).
+   */
+  private categoricalOf(u: TensorValue, probs: readonly number[], span: Span): TensorValue {
+    const k = probs.length;
+    if (probs.every((x) => x === probs[0])) {
+      const scaled = emitTensor(this, "floor", [emitTensor(this, "mul", [u.id, scalarConstant(this, k, "f32", span).id], {}, span).id], {}, span);
+      const clipped = emitTensor(this, "min", [scaled.id, scalarConstant(this, k - 1, "f32", span).id], {}, span);
+      return castTensor(this, clipped, "i32", span);
+    }
+    let classes: TensorValue | undefined;
+    let cumulative = 0;
+    for (let j = 0; j < k - 1; j++) {
+      cumulative += probs[j]!;
+      const reached = castTensor(this, emitTensor(this, "ge", [u.id, scalarConstant(this, cumulative, "f32", span).id], {}, span), "i32", span);
+      classes = classes ? emitTensor(this, "add", [classes.id, reached.id], {}, span) : reached;
+    }
+    return classes!;
   }
 
   private log(span: Span, what: string, v: Value): void {
@@ -743,6 +768,10 @@ export class Elaborator implements TensorCtx {
     } else {
       if (init.kind !== "distribution")
         return fail("E0602", item.init.value.span, `\`~\` needs a distribution such as \`normal(std: 0.02)\`, found ${describe(init)}`);
+      if (init.name === "categorical")
+        fail("E0602", item.init.value.span, `\`categorical\` draws class indices; the initial values of \`${item.name.name}\` need a distribution of real numbers`, {
+          help: "draw them with `normal(std: 0.02)` or `uniform(low: -a, high: a)`",
+        });
       if (init.shape && (init.shape.length !== type.shape.length || !init.shape.every((d, i) => dimEquals(d, type.shape[i]!))))
         fail("E0602", item.init.value.span, `the initializer draws ${shapeToString(init.shape)} but \`${item.name.name}\` is ${typeToString(type)}`, {
           help: "leave the shape out: it is taken from the declared type",
