@@ -4,7 +4,7 @@
 import type { BinaryOp } from "../../grammar/ast.js";
 import { fail, type RelatedNote } from "../diagnostics/index.js";
 import type { Span } from "../source.js";
-import { dimAdd, dimConst, dimDivConst, dimEquals, dimMul, dimSub, dimSymbols, dimToString, dimValue, type Dim } from "../ir/dims.js";
+import { dimAdd, dimConst, dimDivConst, dimEquals, dimMul, dimSub, dimSymbols, dimToString, dimValue, quotientOf, type Dim } from "../ir/dims.js";
 import type { Attrs, ValueId } from "../ir/graph.js";
 import type { DType, TensorType } from "../ir/types.js";
 import { describe, type Value } from "./values.js";
@@ -44,12 +44,17 @@ export function dimTensor(ctx: TensorCtx, d: Dim, span: Span): TensorValue {
     let term: TensorValue | undefined = coeff === 1 && monomial ? undefined : scalarConstant(ctx, coeff, "i32", span);
     if (monomial)
       for (const sym of monomial.split("*")) {
-        const source = ctx.dimSource(sym);
+        // A quotient size `T/4` is T's run-time size divided by 4 (i32 division; that T is a
+        // multiple of 4 is checked where the size is used, e.g. by the reshape it shapes).
+        const quotient = quotientOf(sym);
+        const base = quotient?.base ?? sym;
+        const source = ctx.dimSource(base);
         if (!source)
-          fail("E0408", span, `the size \`${sym}\` is not known in this graph`, {
+          fail("E0408", span, `the size \`${base}\` is not known in this graph`, {
             help: "sizes used as values must appear in the shape of an input of the entry function",
           });
-        const size = emitTensor(ctx, "dim", [source.value], { axis: source.axis }, span);
+        let size = emitTensor(ctx, "dim", [source.value], { axis: source.axis }, span);
+        if (quotient) size = emitTensor(ctx, "div", [size.id, scalarConstant(ctx, quotient.divisor, "i32", span).id], {}, span);
         term = term ? emitTensor(ctx, "mul", [term.id, size.id], {}, span) : size;
       }
     total = total ? emitTensor(ctx, "add", [total.id, term!.id], {}, span) : term;

@@ -1,7 +1,12 @@
 // Symbolic dimensions. A dimension is a polynomial with integer coefficients over symbolic sizes
 // (B, T, ...), kept in a canonical form so that equality is structural: `2*B + T` equals `T + B*2`.
 // Concrete sizes are polynomials with only a constant term. Division is exact division by a
-// constant (e.g. `d / heads` once both are known); anything else is rejected by the caller.
+// constant (e.g. `d / heads` once both are known). A size variable divided by a constant it may
+// not be a multiple of (`T / 4`, a sequence cut into chunks of 4) is a **quotient size**: a symbol
+// written `T/4`, which stands for a size T is 4 times; the canonical form multiplies it back
+// (`4 * (T/4)` is `T`), so reshaping [B, T, d] to [B, T/4, 4, d] keeps the element count. That
+// T is a multiple of 4 is a fact about the run-time input, checked when the graph runs (a reshape
+// to a size that does not divide fails there). Anything else is rejected by the caller.
 
 /** A monomial is a sorted list of symbol names, joined by "*": "" is the constant monomial. */
 export type Dim = ReadonlyMap<string, number>;
@@ -16,10 +21,41 @@ export function dimSym(name: string): Dim {
   return new Map([[name, 1]]);
 }
 
-function normalize(terms: Map<string, number>): Dim {
+/** The base symbol and divisor of a quotient size `T/4`, or undefined for a plain symbol. */
+export function quotientOf(symbol: string): { base: string; divisor: number } | undefined {
+  const m = /^(.+)\/(\d+)$/.exec(symbol);
+  return m ? { base: m[1]!, divisor: Number(m[2]) } : undefined;
+}
+
+/** `k · (T/k) · rest` becomes `T · rest`, as often as the coefficient allows. */
+function multiplyBack(terms: Map<string, number>): Map<string, number> {
   const out = new Map<string, number>();
-  for (const key of [...terms.keys()].sort()) {
-    const c = terms.get(key)!;
+  for (let [key, c] of terms) {
+    for (let changed = true; changed && key; ) {
+      changed = false;
+      const symbols = key.split("*");
+      const i = symbols.findIndex((s) => {
+        const q = quotientOf(s);
+        return q !== undefined && c % q.divisor === 0;
+      });
+      if (i >= 0) {
+        const q = quotientOf(symbols[i]!)!;
+        symbols[i] = q.base;
+        c /= q.divisor;
+        key = symbols.sort().join("*");
+        changed = true;
+      }
+    }
+    out.set(key, (out.get(key) ?? 0) + c);
+  }
+  return out;
+}
+
+function normalize(terms: Map<string, number>): Dim {
+  const merged = [...terms.keys()].some((k) => k.includes("/")) ? multiplyBack(terms) : terms;
+  const out = new Map<string, number>();
+  for (const key of [...merged.keys()].sort()) {
+    const c = merged.get(key)!;
     if (c !== 0) out.set(key, c);
   }
   return out;
@@ -45,15 +81,32 @@ export function dimMul(a: Dim, b: Dim): Dim {
   return normalize(out);
 }
 
-/** Exact division by a positive constant; undefined if some coefficient is not divisible. */
+/**
+ * Exact division by a positive constant; a single size variable times a coefficient (`T`, `2*T`)
+ * that the constant does not divide becomes a quotient size (`T / 4` is `T/4`, `2*T / 4` is
+ * `T/2`); undefined for anything else whose coefficients are not divisible (`T + 1` by 2).
+ */
 export function dimDivConst(a: Dim, n: number): Dim | undefined {
   if (!Number.isInteger(n) || n <= 0) return undefined;
   const out = new Map<string, number>();
   for (const [k, c] of a) {
-    if (c % n !== 0) return undefined;
+    if (c % n !== 0) return quotientSize(a, n);
     out.set(k, c / n);
   }
   return normalize(out);
+}
+
+function quotientSize(a: Dim, n: number): Dim | undefined {
+  const [term, ...others] = [...a];
+  if (!term || others.length > 0) return undefined;
+  const [key, c] = term;
+  if (!key || key.includes("*") || quotientOf(key)) return undefined;
+  const g = gcd(Math.abs(c), n);
+  return normalize(new Map([[`${key}/${n / g}`, c / g]]));
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }
 
 /** The concrete size, or undefined when the dimension mentions a symbol. */
@@ -107,8 +160,9 @@ export function dimEvaluate(d: Dim, sizes: ReadonlyMap<string, number>): number 
     let term = c;
     if (k)
       for (const s of k.split("*")) {
-        const v = sizes.get(s);
-        if (v === undefined) return undefined;
+        const q = quotientOf(s);
+        const v = q ? (sizes.get(q.base) ?? NaN) / q.divisor : sizes.get(s);
+        if (v === undefined || !Number.isInteger(v)) return undefined;
         term *= v;
       }
     total += term;

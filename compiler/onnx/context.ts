@@ -2,7 +2,7 @@
 // run-time computation of symbolic dimensions. Primitive lowerings (primitives/*.ts) only talk to
 // ONNX through this class, so naming, deduplication and opset differences live in one place.
 
-import { dimToString, dimValue, type Dim } from "../ir/dims.js";
+import { dimToString, dimValue, quotientOf, type Dim } from "../ir/dims.js";
 import type { DType } from "../ir/types.js";
 import { ONNX_DATA_TYPE, onnx, tensorProto, type IAttributeProto, type INodeProto, type ITensorProto, type OnnxElemType } from "./proto.js";
 
@@ -170,6 +170,9 @@ export class LowerContext {
   }
 
   private symbolVector(symbol: string): string {
+    // A quotient size `T/4` (compiler/ir/dims.ts): T's run-time size divided by 4.
+    const quotient = quotientOf(symbol);
+    if (quotient) return this.cached(`sym:${symbol}`, () => this.node1("Div", [this.symbolVector(quotient.base), this.int64s([quotient.divisor])]));
     const source = this.symbolSources.get(symbol);
     if (!source)
       throw new Error(`ONNX lowering: dimension '${symbol}' is needed at run time but is not an axis of any graph input`);
