@@ -182,7 +182,7 @@ export async function runCommand(spec: string, flags: RunFlags, io: CliIO): Prom
   let solved: Awaited<ReturnType<typeof finishSolve>> | undefined;
   try {
     device = await chooseDevice(flags.device, io);
-    const session = await GraphSession.create(compiled.onnx!, { threads, device });
+    const session = await GraphSession.create(compiled.onnx!, { threads, device, multiples: manifestGraph.multiples });
     // A sampler ending in an adaptive solve: its graph gives x0, the solve's loop the result.
     const solver = manifestGraph.adaptive ? await solverSessions(result, manifestGraph.adaptive, { threads, device }) : undefined;
     const started = performance.now();

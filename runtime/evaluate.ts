@@ -38,7 +38,7 @@ export class FunctionRunner {
         throw new RunError(`\`${graphName}\` draws random numbers; a function measured by a claim or mapping data must be deterministic`);
       }
     }
-    const session = await GraphSession.create(compiled.graphs[index]!.onnx!, { threads: execution.threads ?? 1, device: execution.device });
+    const session = await GraphSession.create(compiled.graphs[index]!.onnx!, { threads: execution.threads ?? 1, device: execution.device, multiples: graph.multiples });
     return new FunctionRunner(session, graph, fixed);
   }
 

@@ -4,6 +4,7 @@
 // `keepOnDevice` stay in GPU memory (ONNX Runtime's `gpu-buffer` location) and can be fed back as
 // inputs without a copy; `download` brings such tensors back to host memory.
 
+import type { SizeMultiple } from "../compiler/artifacts/manifest.js";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -26,6 +27,8 @@ export interface SessionOptions {
   readonly keepOnDevice?: readonly string[];
   /** Record which provider runs each node (read with `placement` after a run). */
   readonly profile?: boolean;
+  /** Sizes the graph divides by a constant (the manifest graph's `multiples`), checked before each run. */
+  readonly multiples?: readonly SizeMultiple[];
 }
 
 /** Where ONNX Runtime ran one node of a graph, from its profiler. */
@@ -75,6 +78,7 @@ export class GraphSession {
     readonly device: Device,
     private readonly threads: number,
     private readonly profileDir?: string,
+    private readonly multiples: readonly SizeMultiple[] = [],
   ) {}
 
   static async create(model: Uint8Array, options: SessionOptions = {}): Promise<GraphSession> {
@@ -91,7 +95,7 @@ export class GraphSession {
       (sessionOptions as { preferredOutputLocation?: Record<string, ort.Tensor.DataLocation> }).preferredOutputLocation = Object.fromEntries(options.keepOnDevice.map((name) => [name, "gpu-buffer"]));
     const profileDir = options.profile ? mkdtempSync(join(tmpdir(), "flowc-profile-")) : undefined;
     if (profileDir) Object.assign(sessionOptions, { enableProfiling: true, profileFilePrefix: join(profileDir, "profile") });
-    return new GraphSession(await openSession(model, sessionOptions, device), device, threads, profileDir);
+    return new GraphSession(await openSession(model, sessionOptions, device), device, threads, profileDir, options.multiples ?? []);
   }
 
   /** Which provider ran each node in the runs so far; ends profiling (create with `profile: true`). */
@@ -130,6 +134,11 @@ export class GraphSession {
    * Outputs named in `keepOnDevice` are device tensors: read them only through `download`.
    */
   async runTensors(feeds: Record<string, ort.Tensor>): Promise<Record<string, ort.Tensor>> {
+    for (const m of this.multiples) {
+      const size = feeds[m.input]?.dims[m.axis];
+      if (size !== undefined && size % m.of !== 0)
+        throw new RunError(`the size \`${m.size}\` is ${size} (axis ${m.axis} of \`${m.input}\`), but the graph divides it by ${m.of} (\`${m.size} / ${m.of}\`): feed a multiple of ${m.of}`);
+    }
     if (this.device !== "webgpu")
       for (const [name, t] of Object.entries(feeds))
         if (t.location !== "cpu") throw new Error(`${name} is a ${t.location} tensor, fed to a ${this.device} session (it would read garbage)`);

@@ -80,7 +80,7 @@ export async function runSampler(compiled: CompileResult, checkpoint: Readonly<R
     }
   }
   const execution = { threads: options.threads ?? 1, device: options.device };
-  const session = await GraphSession.create(compiledGraph.onnx!, execution);
+  const session = await GraphSession.create(compiledGraph.onnx!, { ...execution, multiples: chosen.multiples });
   const solver = chosen.adaptive ? await solverSessions(compiled, chosen.adaptive, execution) : undefined;
   const started = performance.now();
   let outputs: Record<string, HostTensor>;

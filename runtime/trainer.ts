@@ -91,6 +91,7 @@ export class Trainer {
       device: options.device,
       keepOnDevice: options.stateOnDevice === false ? [] : stateOutputs,
       profile: options.profile,
+      multiples: graph.multiples,
     });
     const state = new Map<string, ort.Tensor>();
     for (const out of graph.outputs) {

@@ -1,7 +1,7 @@
 // manifest.json: every graph of a compiled spec with every input and output, its role, shape and
 // dtype. The runtime reads only the manifest; it never guesses from names.
 
-import { dimToString, dimValue } from "../ir/dims.js";
+import { dimEquals, dimSym, dimSymbols, dimToString, dimValue, quotientOf } from "../ir/dims.js";
 import type { Graph, NoiseSpec, Role } from "../ir/graph.js";
 import type { DType, TensorType } from "../ir/types.js";
 import type { TrainingArtifacts } from "../train/train-step.js";
@@ -45,6 +45,43 @@ export interface ManifestGraph {
    * and right-hand-side graphs (kind "solver"), which runtime/adaptive.ts runs in a loop.
    */
   readonly adaptive?: AdaptiveSolve & { readonly stepGraph: string; readonly rhsGraph: string };
+  /**
+   * Sizes the graph divides by a constant (a quotient size `T/4`, compiler/ir/dims.ts), where an
+   * input holds them: the runtime checks that the size fed is a multiple before running.
+   */
+  readonly multiples?: readonly SizeMultiple[];
+}
+
+/** `size` (axis `axis` of the input `input`) must be a multiple of `of`. */
+export interface SizeMultiple {
+  readonly size: string;
+  readonly input: string;
+  readonly axis: number;
+  readonly of: number;
+}
+
+/** The quotient sizes of a graph's values, each with an input axis that holds its base size. */
+export function sizeMultiples(graph: Graph): SizeMultiple[] {
+  const divisors = new Map<string, Set<number>>();
+  for (const type of graph.values)
+    for (const d of type?.shape ?? [])
+      for (const symbol of dimSymbols(d)) {
+        const q = quotientOf(symbol);
+        if (q) divisors.set(q.base, (divisors.get(q.base) ?? new Set()).add(q.divisor));
+      }
+  const out: SizeMultiple[] = [];
+  for (const [size, ofs] of divisors) {
+    let source: { input: string; axis: number } | undefined;
+    for (const i of graph.inputs) {
+      const axis = graph.values[i.value]!.shape.findIndex((d) => dimEquals(d, dimSym(size)));
+      if (axis >= 0) {
+        source = { input: i.name, axis };
+        break;
+      }
+    }
+    if (source) for (const of of [...ofs].sort((a, b) => a - b)) out.push({ size, ...source, of });
+  }
+  return out;
 }
 
 /** A `train` declaration: which graphs to run and how. */
@@ -132,6 +169,10 @@ export function manifestGraph(
     ...(extra.training !== undefined ? { training: extra.training } : {}),
     ...(extra.nfe !== undefined && kind === "sampler" ? { nfe: extra.nfe } : {}),
     ...(extra.adaptive && kind === "sampler" ? { adaptive: { ...extra.adaptive, stepGraph: graph.name + STEP_SUFFIX, rhsGraph: graph.name + RHS_SUFFIX } } : {}),
+    ...(() => {
+      const multiples = sizeMultiples(graph);
+      return multiples.length ? { multiples } : {};
+    })(),
     inputs: graph.inputs.map((i) => ({
       name: i.name,
       role: i.role,
