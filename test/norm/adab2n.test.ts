@@ -29,7 +29,6 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { expectClose, worstErrors } from "../relative-error.js";
-import { compile } from "../../compiler/compile.js";
 import {
   hasErrors,
   renderDiagnostics,
@@ -37,16 +36,13 @@ import {
 import type { Graph } from "../../compiler/ir/graph.js";
 import { interpret } from "../../compiler/ir/interpret.js";
 import type { NDArray } from "../../compiler/ir/ndarray.js";
-import { concreteShape } from "../../compiler/ir/types.js";
-import { lowerGraph } from "../../compiler/onnx/lower.js";
-import { GraphSession, type HostTensor } from "../../runtime/onnx.js";
 import { compileOk } from "../compiled.js";
+import { ortRunner, runInterpreter, type Arrays } from "../graph-engines.js";
 
 const TOL = 1e-5;
 const LR = 2 ** 16;
 
 type Nested = number | Nested[];
-type Arrays = Record<string, NDArray>;
 
 interface Record_ {
   y: Nested;
@@ -145,52 +141,8 @@ const STATE = VARIANTS.flatMap((v) =>
 );
 
 type Engine = (g: Graph, feeds: Arrays) => Promise<Arrays>;
-const only = (g: Graph, feeds: Arrays): Arrays =>
-  Object.fromEntries(
-    Object.entries(feeds).filter(([k]) => g.inputs.some((i) => i.name === k)),
-  );
-const interpreter: Engine = async (g, feeds) => interpret(g, only(g, feeds));
-function ortEngine(): Engine {
-  const sessions = new Map<Graph, Promise<GraphSession>>();
-  const toHost = (a: NDArray): HostTensor =>
-    ({
-      dtype: a.dtype,
-      shape: a.shape,
-      data:
-        a.dtype === "i32" ? Int32Array.from(a.data) : Float32Array.from(a.data),
-    }) as HostTensor;
-  return async (g, feeds) => {
-    if (!sessions.has(g))
-      sessions.set(
-        g,
-        GraphSession.create(lowerGraph(g, { paramsAs: "inputs" })),
-      );
-    const session = await sessions.get(g)!;
-    const all = only(g, feeds);
-    for (const i of g.inputs)
-      if (!(i.name in all) && i.initial) {
-        const v = g.values[i.value]!;
-        all[i.name] = {
-          dtype: v.dtype,
-          shape: concreteShape(v.shape)!,
-          data: Float64Array.from(i.initial),
-        } as NDArray;
-      }
-    const out = await session.run(
-      Object.fromEntries(Object.entries(all).map(([k, a]) => [k, toHost(a)])),
-    );
-    return Object.fromEntries(
-      Object.entries(out).map(([k, t]) => [
-        k,
-        {
-          dtype: t.dtype,
-          shape: [...t.shape],
-          data: Float64Array.from(t.data as ArrayLike<number>),
-        } as NDArray,
-      ]),
-    );
-  };
-}
+const interpreter: Engine = runInterpreter;
+const ortEngine = ortRunner;
 
 const params: Arrays = Object.fromEntries(
   VARIANTS.flatMap((v) => [
@@ -360,7 +312,7 @@ describe("AdaB²N (std/norm.flow) against lvyilin/AdaB2N (float64 transcription)
 // (κ = 0) and BatchNorm's EMA (κ = 1), and the Bayesian weights give each task the share
 // (exp(ω_τ) + n_τ) / Σ (exp(ω) + n).
 describe("AdaB²N's mechanisms", () => {
-  const mechanisms = compile({
+  const mechanisms = compileOk({
     entry: "test/adab2n-mechanisms.flow",
     text: `
 use std.norm.AdaB2N

@@ -33,12 +33,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { expectClose, worstErrors } from "../relative-error.js";
 import type { Graph } from "../../compiler/ir/graph.js";
-import { interpret } from "../../compiler/ir/interpret.js";
 import type { NDArray } from "../../compiler/ir/ndarray.js";
-import { concreteShape } from "../../compiler/ir/types.js";
-import { lowerGraph } from "../../compiler/onnx/lower.js";
-import { GraphSession, type HostTensor } from "../../runtime/onnx.js";
 import { compileOk } from "../compiled.js";
+import { ortRunner, runInterpreter, type Arrays } from "../graph-engines.js";
 
 const REFERENCE_TOL = 1e-5;
 const ORT_TOL = 1e-4;
@@ -46,7 +43,6 @@ const ORT_FIXTURE_TOL = 1e-4;
 const LR = 2 ** 16;
 
 type Nested = number | Nested[];
-type Arrays = Record<string, NDArray>;
 
 const fixture = <T>(name: string): T =>
   JSON.parse(
@@ -93,59 +89,8 @@ type Engine = {
   name: "interpreter" | "ORT";
   run(g: Graph, feeds: Arrays): Promise<Arrays>;
 };
-const only = (g: Graph, feeds: Arrays): Arrays =>
-  Object.fromEntries(
-    Object.entries(feeds).filter(([k]) => g.inputs.some((i) => i.name === k)),
-  );
-const interpreter: Engine = {
-  name: "interpreter",
-  run: async (g, feeds) => interpret(g, only(g, feeds)),
-};
-
-function ortEngine(): Engine {
-  const sessions = new Map<Graph, Promise<GraphSession>>();
-  const toHost = (a: NDArray): HostTensor =>
-    ({
-      dtype: a.dtype,
-      shape: a.shape,
-      data:
-        a.dtype === "i32" ? Int32Array.from(a.data) : Float32Array.from(a.data),
-    }) as HostTensor;
-  const fromHost = (t: HostTensor): NDArray =>
-    ({
-      dtype: t.dtype,
-      shape: [...t.shape],
-      data: Float64Array.from(t.data as ArrayLike<number>),
-    }) as NDArray;
-  return {
-    name: "ORT",
-    async run(g, feeds) {
-      if (!sessions.has(g))
-        sessions.set(
-          g,
-          GraphSession.create(lowerGraph(g, { paramsAs: "inputs" })),
-        );
-      const session = await sessions.get(g)!;
-      // The ONNX graph has no initial values: feed every input that has one and is not fed.
-      const all: Arrays = only(g, feeds);
-      for (const i of g.inputs)
-        if (!(i.name in all) && i.initial) {
-          const v = g.values[i.value]!;
-          all[i.name] = {
-            dtype: v.dtype,
-            shape: concreteShape(v.shape)!,
-            data: Float64Array.from(i.initial),
-          } as NDArray;
-        }
-      const out = await session.run(
-        Object.fromEntries(Object.entries(all).map(([k, a]) => [k, toHost(a)])),
-      );
-      return Object.fromEntries(
-        Object.entries(out).map(([k, t]) => [k, fromHost(t)]),
-      );
-    },
-  };
-}
+const interpreter: Engine = { name: "interpreter", run: runInterpreter };
+const ortEngine = (): Engine => ({ name: "ORT", run: ortRunner() });
 
 /** What a step is checked on: derived numbers (outputs, gradients) by name. */
 type Quantities = Record<string, ArrayLike<number>>;

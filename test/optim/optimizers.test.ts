@@ -43,11 +43,12 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type CompiledGraph } from "../../compiler/compile.js";
-import type { Graph, GraphInput, Node } from "../../compiler/ir/graph.js";
+import type { Graph } from "../../compiler/ir/graph.js";
 import { interpret } from "../../compiler/ir/interpret.js";
 import type { NDArray } from "../../compiler/ir/ndarray.js";
 import { GraphSession, type HostTensor } from "../../runtime/onnx.js";
 import { compileOk } from "../compiled.js";
+import { runExact } from "../exact.js";
 
 const EXACT_TOL = 1e-10;
 const STORED_TOL = 2e-5;
@@ -234,24 +235,11 @@ function decayFactor(c: OptimizerCase, ratio: number): number {
 type Interpreter = (feeds: Record<string, NDArray>) => Record<string, NDArray>;
 
 function interpreters(graph: Graph): { stored: Interpreter; exact: Interpreter } {
-  // The same graph with every f32 constant node replaced by an input fed its float64 value.
-  const nodes: Node[] = [];
-  const inputs: GraphInput[] = [...graph.inputs];
-  const constants: Record<string, NDArray> = {};
-  for (const node of graph.nodes) {
-    const value = node.attrs["value"];
-    const shape = node.attrs["shape"];
-    if (node.op === "constant" && graph.values[node.outputs[0]!]!.dtype === "f32" && value instanceof Float64Array && Array.isArray(shape)) {
-      const name = `exact.constant.${node.outputs[0]}`;
-      inputs.push({ name, value: node.outputs[0]!, role: "input" });
-      constants[name] = { dtype: "f32", shape: [...(shape as number[])], data: Float64Array.from(value) };
-    } else nodes.push(node);
-  }
-  // A graph without f32 constants (plain SGD) is already exact: the variant is the graph itself.
-  const exactGraph: Graph = { ...graph, nodes, inputs };
+  // The same graph with every f32 constant fed as its float64 value (test/exact.ts); a graph
+  // without f32 constants (plain SGD) is already exact.
   return {
     stored: (feeds) => interpret(graph, feedsFor(graph, feeds)),
-    exact: (feeds) => interpret(exactGraph, { ...feedsFor(graph, feeds), ...constants }),
+    exact: (feeds) => runExact(graph, feedsFor(graph, feeds)),
   };
 }
 

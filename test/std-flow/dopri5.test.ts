@@ -20,9 +20,10 @@ import type { AdaptiveSolve } from "../../compiler/elaborate/adaptive.js";
 import type { Graph } from "../../compiler/ir/graph.js";
 import type { NDArray } from "../../compiler/ir/ndarray.js";
 import { solveAdaptive, type SolveStages } from "../../runtime/adaptive.js";
+import { feedsOf } from "../graph-engines.js";
 import { GraphSession, type HostTensor } from "../../runtime/onnx.js";
 import { runSampler } from "../../runtime/sample.js";
-import { array, runExact } from "./exact.js";
+import { array, runExact } from "../exact.js";
 
 interface Scenario {
   problem: "linear" | "nonlinear";
@@ -93,14 +94,13 @@ function exactStages(result: CompileResult, s: AdaptiveSolve, params: Record<str
   const rhs = byName(result, `${model}.dopri5.solver_rhs`);
   const state = (x: Float64Array) => array([rows, 2], x);
   const scalar = (v: number) => array([], [v]);
-  const only = (g: Graph, feeds: Record<string, NDArray>) => Object.fromEntries(Object.entries(feeds).filter(([k]) => g.inputs.some((i) => i.name === k)));
   return {
     async step(x, t, h, f) {
-      const out = runExact(step, only(step, { ...params, [s.state.x]: state(x), [s.state.t]: scalar(t), [s.state.h]: scalar(h), [s.state.f]: state(f) }));
+      const out = runExact(step, feedsOf(step, { ...params, [s.state.x]: state(x), [s.state.t]: scalar(t), [s.state.h]: scalar(h), [s.state.f]: state(f) }));
       return { x: Float64Array.from(out[s.step.x]!.data), err: Float64Array.from(out[s.step.err]!.data), f: Float64Array.from(out[s.step.f]!.data) };
     },
     async rhs(x, t) {
-      const out = runExact(rhs, only(rhs, { ...params, [s.state.x]: state(x), [s.state.t]: scalar(t) }));
+      const out = runExact(rhs, feedsOf(rhs, { ...params, [s.state.x]: state(x), [s.state.t]: scalar(t) }));
       return Float64Array.from(out[s.rhs]!.data);
     },
   };

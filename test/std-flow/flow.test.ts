@@ -12,7 +12,7 @@ import type { Graph, GraphInput, Node } from "../../compiler/ir/graph.js";
 import { interpret } from "../../compiler/ir/interpret.js";
 import type { NDArray } from "../../compiler/ir/ndarray.js";
 import { GraphSession } from "../../runtime/onnx.js";
-import { array, expectClose, graphOf, runExact } from "./exact.js";
+import { array, expectClose, graphOf, runExact } from "../exact.js";
 import { compileOk } from "../compiled.js";
 
 function compileText(text: string): CompileResult {

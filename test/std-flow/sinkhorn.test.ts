@@ -17,7 +17,7 @@ import { interpret } from "../../compiler/ir/interpret.js";
 import type { NDArray } from "../../compiler/ir/ndarray.js";
 import { otPermutation } from "../../runtime/metrics/wasserstein.js";
 import { GraphSession } from "../../runtime/onnx.js";
-import { array, expectClose, graphOf, runExact } from "./exact.js";
+import { array, expectClose, graphOf, runExact } from "../exact.js";
 import { compileOk } from "../compiled.js";
 
 function compileText(text: string): CompileResult {

@@ -14,7 +14,7 @@ import type { CompileResult } from "../../compiler/compile.js";
 import type { Graph, GraphInput, Node } from "../../compiler/ir/graph.js";
 import { interpret } from "../../compiler/ir/interpret.js";
 import type { NDArray } from "../../compiler/ir/ndarray.js";
-import { array, graphOf, runExact } from "./exact.js";
+import { array, graphOf, runExact } from "../exact.js";
 import { compileOk } from "../compiled.js";
 
 function compileText(text: string): CompileResult {

@@ -1,11 +1,11 @@
-// Helpers of the std-flow tests: graphs run in the float64 reference interpreter with every f32
-// constant fed as an exact float64 input, so comparisons are float64 arithmetic against float64.
+// Helpers of the tests that compare with float64 formulas (std-flow, optimizers): graphs run in the
+// float64 reference interpreter with every f32 constant fed as an exact float64 input.
 
 import { expect } from "vitest";
-import type { CompileResult } from "../../compiler/compile.js";
-import type { Graph, GraphInput, Node } from "../../compiler/ir/graph.js";
-import { interpret } from "../../compiler/ir/interpret.js";
-import type { NDArray } from "../../compiler/ir/ndarray.js";
+import type { CompileResult } from "../compiler/compile.js";
+import type { Graph, GraphInput, Node } from "../compiler/ir/graph.js";
+import { interpret } from "../compiler/ir/interpret.js";
+import type { NDArray } from "../compiler/ir/ndarray.js";
 
 /** Runs `graph` in the interpreter with every f32 constant replaced by an input fed its float64 value. */
 export function runExact(graph: Graph, feeds: Record<string, NDArray>): Record<string, NDArray> {
