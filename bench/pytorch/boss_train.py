@@ -24,9 +24,6 @@ Samplers (EMA weights): rf1 with 100 and 2 uniform Euler steps, rf1 with Euler o
 Bellman grids, boss2 with Euler on the 2-step grid. Writes <sampler>.npy (float32 [draws * n, 2])
 and result.json (with the grids under "computed") to --out.
 """
-import argparse
-import json
-import os
 import time
 
 import numpy as np
@@ -70,21 +67,9 @@ def bellman_path(cost, steps):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", help="an integer for every training, or name=N,...; default the spec's")
-    p.add_argument("--n", type=int, default=1000)
-    p.add_argument("--draws", type=int, default=1)
-    p.add_argument("--threads", type=int, default=1)
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(a.seed)
-    os.makedirs(a.out, exist_ok=True)
-    steps = T.parse_steps(a.steps, TRAININGS, DEFAULT_STEPS)
+    a, steps, result = T.start(__doc__, TRAININGS, DEFAULT_STEPS)
     d, width, batch, n_paths, fine = 2, 64, 256, 2000, 100
 
-    result = {"seed": a.seed, "steps": steps, "torch": torch.__version__, "threads": torch.get_num_threads()}
     rf_runs = T.Runs(lambda: T.mlp(d + 1, width, d), steps, 2e-3, 0.995, result)
     boss_runs = T.Runs(lambda: T.mlp(d + 1, width, d), steps, 1e-3, 0.995, result)
 
@@ -129,9 +114,7 @@ def main():
     boss2 = boss_runs.run("boss2", net2, redress_loss)
     sample("boss2_bellman2", boss2, grids[2])
 
-    with open(os.path.join(a.out, "result.json"), "w") as f:
-        json.dump(result, f)
-    print(json.dumps(result))
+    T.finish(a.out, result)
 
 
 if __name__ == "__main__":

@@ -19,10 +19,8 @@ PyTorch eager on one thread:
 Writes to --out: unconditional.npy (float32 [draws * n, 2]), accuracy_w0.npy and accuracy_w2.npy
 (float32 [draws * n, 1], the hits) and result.json.
 """
-import argparse
 import json
 import math
-import os
 
 import torch
 
@@ -42,18 +40,7 @@ class CFM(torch.nn.Module):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", help="an integer, or guided=N; default the spec's 6000")
-    p.add_argument("--n", type=int, default=1000)
-    p.add_argument("--draws", type=int, default=1)
-    p.add_argument("--threads", type=int, default=1)
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(a.seed)
-    os.makedirs(a.out, exist_ok=True)
-    steps = T.parse_steps(a.steps, ["guided"], {"guided": 6000})
+    a, steps, result = T.start(__doc__, ["guided"], {"guided": 6000})
     d, batch = 2, 256
 
     model = CFM(d)
@@ -67,7 +54,6 @@ def main():
         xt = t[:, None] * x1 + (1 - t[:, None]) * x0
         return T.mse_loss(model(xt, t, label), x1 - x0)
 
-    result = {"seed": a.seed, "steps": steps, "torch": torch.__version__, "threads": torch.get_num_threads()}
     ema, result["guided_seconds"], result["guided_last_loss"] = T.train(model, loss, steps["guided"], 1e-3, 0.999)
     trained = T.loaded(CFM(d), ema)
     m = a.draws * a.n
@@ -83,9 +69,7 @@ def main():
         T.save(a.out, f"accuracy_w{int(w)}", hits[:, None])
     T.save(a.out, "unconditional", T.euler(lambda x, t: trained(x, t, none), torch.randn(m, d), 50))
 
-    with open(os.path.join(a.out, "result.json"), "w") as f:
-        json.dump(result, f)
-    print(json.dumps(result))
+    T.finish(a.out, result)
 
 
 if __name__ == "__main__":

@@ -18,9 +18,6 @@ PyTorch eager on one thread:
 Samplers (EMA weights): rf1 with 100 and 1 Euler steps, rf2 with 100 (the spec compiles no
 one-step sampler of rf2), and each student's one step z0 + v(z0, 0). Writes <sampler>.npy (float32 [draws * n, 2]) and result.json to --out.
 """
-import argparse
-import json
-import os
 
 import torch
 
@@ -31,18 +28,7 @@ DEFAULT_STEPS = {"rf1": 6000, "rf2": 3000, "distill2": 3000, "distill1": 3000}
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", help="an integer for every training, or name=N,...; default the spec's")
-    p.add_argument("--n", type=int, default=1000)
-    p.add_argument("--draws", type=int, default=1)
-    p.add_argument("--threads", type=int, default=1)
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(a.seed)
-    os.makedirs(a.out, exist_ok=True)
-    steps = T.parse_steps(a.steps, TRAININGS, DEFAULT_STEPS)
+    a, steps, result = T.start(__doc__, TRAININGS, DEFAULT_STEPS)
     d, width, lr, ema, batch, n_pairs = 2, 64, 2e-3, 0.995, 256, 20000
 
     def student_loss(net, draw):
@@ -51,7 +37,6 @@ def main():
             return T.mse_loss(T.velocity_of(net)(z0, torch.zeros(batch)), z1 - z0)
         return loss
 
-    result = {"seed": a.seed, "steps": steps, "torch": torch.__version__, "threads": torch.get_num_threads()}
     runs = T.Runs(lambda: T.mlp(d + 1, width, d), steps, lr, ema, result)
     fresh, run, emas = runs.fresh, runs.run, runs.ema
 
@@ -82,9 +67,7 @@ def main():
     sample("distill1_one_step", distill1, 1)
 
     result["pairs_seconds"] = result["pairs_rf1_seconds"] + result["pairs_rf2_seconds"]
-    with open(os.path.join(a.out, "result.json"), "w") as f:
-        json.dump(result, f)
-    print(json.dumps(result))
+    T.finish(a.out, result)
 
 
 if __name__ == "__main__":

@@ -19,10 +19,8 @@ lr 2e-3, cosine, EMA 0.995, batch 256:
 Writes to --out (float32 [draws * n, 2]): rd_ddim1, reflow_euler1, base_ddim1, base_ddim100 and
 result.json.
 """
-import argparse
 import json
 import math
-import os
 import time
 
 import torch
@@ -46,18 +44,7 @@ def ddim(velocity, x0, steps):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", help="an integer for every training, or name=N,...; default the spec's")
-    p.add_argument("--n", type=int, default=1000)
-    p.add_argument("--draws", type=int, default=1)
-    p.add_argument("--threads", type=int, default=1)
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(a.seed)
-    os.makedirs(a.out, exist_ok=True)
-    steps = T.parse_steps(a.steps, TRAININGS, DEFAULT_STEPS)
+    a, steps, result = T.start(__doc__, TRAININGS, DEFAULT_STEPS)
     d, width, lr, ema, batch, n_pairs, huber_c = 2, 64, 2e-3, 0.995, 256, 20000, 0.001
 
     velocity_of = T.velocity_of
@@ -75,7 +62,6 @@ def main():
             return T.mse_loss(pred, W * sigma * x1 - W * alpha * x0)
         return loss
 
-    result = {"seed": a.seed, "steps": steps, "torch": torch.__version__, "threads": torch.get_num_threads()}
     runs = T.Runs(lambda: T.mlp(d + 1, width, d), steps, lr, ema, result)
     fresh, run, emas = runs.fresh, runs.run, runs.ema
 
@@ -101,9 +87,7 @@ def main():
     reflow = run("reflow", net, T.flow_loss(net, pairs, batch))
     save("reflow_euler1", T.euler(velocity_of(reflow), torch.randn(m, d), 1))
 
-    with open(os.path.join(a.out, "result.json"), "w") as f:
-        json.dump(result, f)
-    print(json.dumps(result))
+    T.finish(a.out, result)
 
 
 if __name__ == "__main__":

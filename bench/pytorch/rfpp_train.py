@@ -17,9 +17,6 @@ The spec's 32-d trainings (base32, reflow32, rfpp32) are not part of the anchor.
 Samplers (EMA weights): each model's one Euler step (the spec's claims) and rf1's 100 steps.
 Writes <sampler>.npy (float32 [draws * n, 2]) and result.json to --out.
 """
-import argparse
-import json
-import os
 
 import torch
 
@@ -30,21 +27,9 @@ DEFAULT_STEPS = {"rf1": 6000, "rf2": 3000, "rf3": 3000}
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--out", required=True)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--steps", help="an integer for every training, or name=N,...; default the spec's")
-    p.add_argument("--n", type=int, default=1000)
-    p.add_argument("--draws", type=int, default=1)
-    p.add_argument("--threads", type=int, default=1)
-    a = p.parse_args()
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(a.seed)
-    os.makedirs(a.out, exist_ok=True)
-    steps = T.parse_steps(a.steps, TRAININGS, DEFAULT_STEPS)
+    a, steps, result = T.start(__doc__, TRAININGS, DEFAULT_STEPS)
     d, width, lr, ema, batch, n_pairs = 2, 64, 2e-3, 0.995, 256, 20000
 
-    result = {"seed": a.seed, "steps": steps, "torch": torch.__version__, "threads": torch.get_num_threads()}
     runs = T.Runs(lambda: T.mlp(d + 1, width, d), steps, lr, ema, result)
 
     def sample(name, net, k):
@@ -65,9 +50,7 @@ def main():
     sample("rf3_euler1", rf3, 1)
 
     result["pairs_seconds"] = result["pairs_rf1_seconds"] + result["pairs_rf2_seconds"]
-    with open(os.path.join(a.out, "result.json"), "w") as f:
-        json.dump(result, f)
-    print(json.dumps(result))
+    T.finish(a.out, result)
 
 
 if __name__ == "__main__":

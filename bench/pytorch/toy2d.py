@@ -17,6 +17,8 @@ Euler, the schedule and EMA, each matched to flowc's definition, not to a librar
   pairs      `pairs(sampler, n)`: n noise points z0 and the sampler's outputs z1; a training on
              them draws its batches uniformly with replacement.
 """
+import argparse
+import json
 import math
 import os
 import time
@@ -195,3 +197,29 @@ def parse_steps(text, names, defaults):
             raise SystemExit(f"--steps: no training `{name}` (trainings: {', '.join(names)})")
         steps[name] = int(value)
     return steps
+
+
+def start(doc, trainings, defaults):
+    """The command line every twin takes from bench/anchor.ts (--out, --seed, --steps, --n,
+    --draws, --threads), with torch seeded and threaded and --out made. Returns (arguments, steps
+    by training, the result dict that `finish` writes)."""
+    p = argparse.ArgumentParser(description=doc.split("\n")[0])
+    p.add_argument("--out", required=True, help="directory for the samples and result.json")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", help="an integer for every training, or name=N,...; default the spec's")
+    p.add_argument("--n", type=int, default=1000, help="samples per set")
+    p.add_argument("--draws", type=int, default=1, help="sets of n samples written per sampler")
+    p.add_argument("--threads", type=int, default=1)
+    a = p.parse_args()
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    os.makedirs(a.out, exist_ok=True)
+    steps = parse_steps(a.steps, trainings, defaults)
+    return a, steps, {"seed": a.seed, "steps": steps, "torch": torch.__version__, "threads": torch.get_num_threads()}
+
+
+def finish(out, result):
+    """Writes result.json (training seconds, last losses, versions) and prints it as the last line."""
+    with open(os.path.join(out, "result.json"), "w") as f:
+        json.dump(result, f)
+    print(json.dumps(result))
