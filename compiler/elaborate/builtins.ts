@@ -545,19 +545,17 @@ const table: Record<string, BuiltinImpl> = {
       fail("E0300", span, "`categorical` needs either `classes: k` (k equally likely classes) or `probs: [p_0, ..., p_{k-1}]`, not both or neither", {
         help: "e.g. `y ~ categorical([N], classes: 10)` or `y ~ categorical([N], probs: [0.2, 0.8])`",
       });
-    let probs: number[];
     if (hasClasses) {
       const k = intArg(b, "classes", "categorical");
       if (k < 1) fail("E0300", b["classes"]!.span, `\`classes\` of \`categorical\` must be at least 1, found ${k}`);
-      probs = Array.from({ length: k }, () => 1 / k);
-    } else {
-      if (probsValue.kind !== "list" || probsValue.items.length === 0 || probsValue.items.some((v) => v.kind !== "int" && v.kind !== "float"))
-        return fail("E0300", b["probs"]!.span, `\`probs\` of \`categorical\` must be a list of numbers, found ${describe(probsValue)}`);
-      probs = probsValue.items.map((v) => (v as { value: number }).value);
-      const total = probs.reduce((a, x) => a + x, 0);
-      if (probs.some((x) => !(x >= 0)) || Math.abs(total - 1) > 1e-6)
-        fail("E0300", b["probs"]!.span, `\`probs\` of \`categorical\` must be non-negative and sum to 1, found [${probs.join(", ")}] (sum ${total})`);
+      return { kind: "distribution", name: "categorical", shape, args: { classes: k }, span };
     }
+    if (probsValue.kind !== "list" || probsValue.items.length === 0 || probsValue.items.some((v) => v.kind !== "int" && v.kind !== "float"))
+      return fail("E0300", b["probs"]!.span, `\`probs\` of \`categorical\` must be a list of numbers, found ${describe(probsValue)}`);
+    const probs = probsValue.items.map((v) => (v as { value: number }).value);
+    const total = probs.reduce((a, x) => a + x, 0);
+    if (probs.some((x) => !(x >= 0)) || Math.abs(total - 1) > 1e-6)
+      fail("E0300", b["probs"]!.span, `\`probs\` of \`categorical\` must be non-negative and sum to 1, found [${probs.join(", ")}] (sum ${total})`);
     return { kind: "distribution", name: "categorical", shape, args: Object.fromEntries(probs.map((x, i) => [`p${i}`, x])), span };
   },
   // ---- toy data sources (`data moons = toy.moons(noise: 0.05)`)

@@ -439,7 +439,7 @@ export class Elaborator implements TensorCtx {
     const noise = categorical ? { distribution: "uniform", args: { low: 0, high: 1 } } : { distribution: dist.name, args: dist.args };
     const id = this.builder.input(name, { dtype: "f32", shape: dist.shape }, "noise", { noise });
     this.registerDimSources(id, dist.shape);
-    const t = categorical ? this.categoricalOf(tensorValue(this, id), Object.values(dist.args), s.span) : tensorValue(this, id);
+    const t = categorical ? this.categoricalOf(tensorValue(this, id), dist.args, s.span) : tensorValue(this, id);
     this.log(s.span, `${s.name.name} ~ ${dist.name}`, t);
     return t;
   }
@@ -463,16 +463,18 @@ export class Elaborator implements TensorCtx {
    * p_j, i.e. the number of cumulative probabilities c_j = p_0 + ... + p_j (j < k - 1) that u
    * reaches; for k equally likely classes min(floor(k u), k - 1) (the min guards float32 rounding).
    */
-  private categoricalOf(u: TensorValue, probs: readonly number[], span: Span): TensorValue {
-    const k = probs.length;
-    if (probs.every((x) => x === probs[0])) {
+  private categoricalOf(u: TensorValue, args: Readonly<Record<string, number>>, span: Span): TensorValue {
+    const k = args["classes"];
+    if (k !== undefined) {
       const scaled = emitTensor(this, "floor", [emitTensor(this, "mul", [u.id, scalarConstant(this, k, "f32", span).id], {}, span).id], {}, span);
       const clipped = emitTensor(this, "min", [scaled.id, scalarConstant(this, k - 1, "f32", span).id], {}, span);
       return castTensor(this, clipped, "i32", span);
     }
+    // `probs` as written: p0, p1, ... (compiler/elaborate/builtins.ts `categorical`).
+    const probs = Object.values(args);
     let classes: TensorValue | undefined;
     let cumulative = 0;
-    for (let j = 0; j < k - 1; j++) {
+    for (let j = 0; j < probs.length - 1; j++) {
       cumulative += probs[j]!;
       const reached = castTensor(this, emitTensor(this, "ge", [u.id, scalarConstant(this, cumulative, "f32", span).id], {}, span), "i32", span);
       classes = classes ? emitTensor(this, "add", [classes.id, reached.id], {}, span) : reached;
